@@ -1,0 +1,43 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# ntdpc: out-of-tree build and the project's commands.
+#
+#   make              build ntdpc.ko against KDIR
+#   make check        every test (scripts/check.sh): builds on 6.1 and 6.12
+#                     with W=1, KUnit in UML and on 4 vCPUs, DKMS, lint
+#   make kunit        the KUnit suites with their summary
+#   make lint         checkpatch.pl --strict and sparse (C=1)
+#   make modules_install / clean
+#
+# KDIR defaults to the running kernel's build dir, else the newest Debian
+# headers installed under /usr/src.
+
+KVER ?= $(shell uname -r)
+KDIR ?= $(firstword $(wildcard /lib/modules/$(KVER)/build) \
+	  $(shell ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -n1))
+
+PWD := $(shell pwd)
+
+all: modules
+
+modules:
+	@test -n "$(KDIR)" || { echo "No kernel headers: run scripts/install-deps.sh build" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(PWD) modules
+
+modules_install: modules
+	$(MAKE) -C $(KDIR) M=$(PWD) modules_install
+
+clean:
+	@test -z "$(KDIR)" || $(MAKE) -C $(KDIR) M=$(PWD) clean
+	rm -rf out
+
+check:
+	scripts/check.sh
+
+kunit:
+	scripts/kunit.sh um
+
+lint:
+	scripts/lint.sh
+
+.PHONY: all modules modules_install clean check kunit lint

@@ -1,0 +1,293 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ntdpc public interface: the Windows NT Deferred Procedure Call API for
+ * Linux kernel modules.
+ *
+ * Names, types and numeric values follow the Windows DDK's wdm.h so that
+ * NT-style driver code compiles unchanged.  A companion module includes this
+ * header and links against ntdpc's Module.symvers (KBUILD_EXTRA_SYMBOLS).
+ *
+ * Documentation/api.rst describes every call; the kernel-doc of each exported
+ * function sits next to its definition in src/.
+ */
+#ifndef _NTDPC_NTDDK_H
+#define _NTDPC_NTDDK_H
+
+#include <linux/types.h>
+#include <linux/atomic.h>
+#include <linux/spinlock.h>
+
+/* ---------------------------------------------------------------------- */
+/* Basic NT types                                                          */
+/* ---------------------------------------------------------------------- */
+
+#ifndef VOID
+#define VOID void
+#endif
+#ifndef TRUE
+#define TRUE 1
+#endif
+#ifndef FALSE
+#define FALSE 0
+#endif
+
+typedef u8 UCHAR;
+typedef u16 USHORT;
+typedef s16 CSHORT;
+typedef u32 ULONG;
+typedef s32 LONG;
+typedef s64 LONGLONG;
+typedef u64 ULONGLONG;
+typedef char CCHAR;
+typedef UCHAR BOOLEAN;
+typedef void *PVOID;
+typedef unsigned long ULONG_PTR;
+typedef ULONG *PULONG;
+typedef BOOLEAN *PBOOLEAN;
+
+typedef UCHAR KIRQL;
+typedef KIRQL *PKIRQL;
+typedef ULONG_PTR KAFFINITY;
+typedef KAFFINITY *PKAFFINITY;
+
+typedef LONG NTSTATUS;
+
+#define STATUS_SUCCESS			((NTSTATUS)0x00000000L)
+#define STATUS_TIMEOUT			((NTSTATUS)0x00000102L)
+#define STATUS_UNSUCCESSFUL		((NTSTATUS)0xC0000001L)
+#define STATUS_INVALID_PARAMETER	((NTSTATUS)0xC000000DL)
+#define STATUS_INVALID_DEVICE_STATE	((NTSTATUS)0xC0000184L)
+#define NT_SUCCESS(Status)		(((NTSTATUS)(Status)) >= 0)
+
+typedef union _LARGE_INTEGER {
+	struct {
+		ULONG LowPart;
+		LONG HighPart;
+	};
+	LONGLONG QuadPart;
+} LARGE_INTEGER, *PLARGE_INTEGER;
+
+/* Same layout as struct list_head: Flink is next, Blink is prev. */
+typedef struct _LIST_ENTRY {
+	struct _LIST_ENTRY *Flink;
+	struct _LIST_ENTRY *Blink;
+} LIST_ENTRY, *PLIST_ENTRY;
+
+typedef struct _PROCESSOR_NUMBER {
+	USHORT Group;
+	UCHAR Number;
+	UCHAR Reserved;
+} PROCESSOR_NUMBER, *PPROCESSOR_NUMBER;
+
+/* Opaque to ntdpc: a driver's own request packet, passed through untouched. */
+typedef struct _IRP IRP, *PIRP;
+
+/*
+ * KSPIN_LOCK is a raw spinlock: NT spin locks are taken at DISPATCH_LEVEL
+ * and above, where a sleeping lock (PREEMPT_RT's spinlock_t) is not allowed.
+ */
+typedef raw_spinlock_t KSPIN_LOCK, *PKSPIN_LOCK;
+
+/* ---------------------------------------------------------------------- */
+/* IRQL (x64 values)                                                       */
+/* ---------------------------------------------------------------------- */
+
+#define PASSIVE_LEVEL	0
+#define LOW_LEVEL	0
+#define APC_LEVEL	1
+#define DISPATCH_LEVEL	2
+#define CMCI_LEVEL	5
+#define SYNCH_LEVEL	12
+#define CLOCK_LEVEL	13
+#define IPI_LEVEL	14
+#define DRS_LEVEL	14
+#define POWER_LEVEL	14
+#define PROFILE_LEVEL	15
+#define HIGH_LEVEL	15
+
+/* ---------------------------------------------------------------------- */
+/* Interlocked operations (full barriers, like NT's)                      */
+/* ---------------------------------------------------------------------- */
+
+static inline LONG InterlockedIncrement(LONG *Addend)
+{
+	return atomic_inc_return((atomic_t *)Addend);
+}
+
+static inline LONG InterlockedDecrement(LONG *Addend)
+{
+	return atomic_dec_return((atomic_t *)Addend);
+}
+
+static inline LONG InterlockedExchange(LONG *Target, LONG Value)
+{
+	return atomic_xchg((atomic_t *)Target, Value);
+}
+
+static inline LONG InterlockedExchangeAdd(LONG *Addend, LONG Value)
+{
+	return atomic_fetch_add(Value, (atomic_t *)Addend);
+}
+
+static inline LONG InterlockedCompareExchange(LONG *Destination,
+					      LONG Exchange, LONG Comperand)
+{
+	return atomic_cmpxchg((atomic_t *)Destination, Comperand, Exchange);
+}
+
+static inline PVOID InterlockedCompareExchangePointer(PVOID *Destination,
+						      PVOID Exchange,
+						      PVOID Comperand)
+{
+	return cmpxchg(Destination, Comperand, Exchange);
+}
+
+static inline PVOID InterlockedExchangePointer(PVOID *Target, PVOID Value)
+{
+	return xchg(Target, Value);
+}
+
+/* ---------------------------------------------------------------------- */
+/* DPC objects                                                             */
+/* ---------------------------------------------------------------------- */
+
+/* KOBJECTS values of the two DPC kinds. */
+#define DpcObject		19
+#define ThreadedDpcObject	24
+
+typedef enum _KDPC_IMPORTANCE {
+	LowImportance = 0,
+	MediumImportance = 1,
+	HighImportance = 2,
+	MediumHighImportance = 3,
+} KDPC_IMPORTANCE;
+
+/* NT's processor limit of one group; KeSetTargetProcessorDpc stores Number + this. */
+#define MAXIMUM_PROCESSORS	64
+
+struct _KDPC;
+
+typedef VOID KDEFERRED_ROUTINE(struct _KDPC *Dpc, PVOID DeferredContext,
+			       PVOID SystemArgument1, PVOID SystemArgument2);
+typedef KDEFERRED_ROUTINE *PKDEFERRED_ROUTINE;
+
+/*
+ * The fields NT documents.  Treat them as read-only outside ntdpc: DpcData is
+ * the "queued" marker (NULL when not queued, else ntdpc's queue), written only
+ * with atomic operations under the queue's lock.
+ */
+typedef struct _KDPC {
+	UCHAR Type;
+	UCHAR Importance;
+	USHORT Number;
+	LIST_ENTRY DpcListEntry;
+	PKDEFERRED_ROUTINE DeferredRoutine;
+	PVOID DeferredContext;
+	PVOID SystemArgument1;
+	PVOID SystemArgument2;
+	PVOID DpcData;
+} KDPC, *PKDPC, *PRKDPC;
+
+VOID KeInitializeDpc(PRKDPC Dpc, PKDEFERRED_ROUTINE DeferredRoutine,
+		     PVOID DeferredContext);
+BOOLEAN KeInsertQueueDpc(PRKDPC Dpc, PVOID SystemArgument1,
+			 PVOID SystemArgument2);
+BOOLEAN KeRemoveQueueDpc(PRKDPC Dpc);
+VOID KeSetImportanceDpc(PRKDPC Dpc, KDPC_IMPORTANCE Importance);
+VOID KeSetTargetProcessorDpc(PRKDPC Dpc, CCHAR Number);
+NTSTATUS KeSetTargetProcessorDpcEx(PKDPC Dpc, PPROCESSOR_NUMBER ProcNumber);
+VOID KeFlushQueuedDpcs(VOID);
+BOOLEAN KeIsExecutingDpc(VOID);
+
+/* KeGenericCallDpc: Routine runs once on every active processor. */
+VOID KeGenericCallDpc(PKDEFERRED_ROUTINE Routine, PVOID Context);
+VOID KeSignalCallDpcDone(PVOID SystemArgument1);
+BOOLEAN KeSignalCallDpcSynchronize(PVOID SystemArgument2);
+
+/* ---------------------------------------------------------------------- */
+/* IRQL and spin locks                                                     */
+/* ---------------------------------------------------------------------- */
+
+KIRQL KeGetCurrentIrql(VOID);
+VOID KeRaiseIrql(KIRQL NewIrql, PKIRQL OldIrql);
+VOID KeLowerIrql(KIRQL NewIrql);
+KIRQL KeRaiseIrqlToDpcLevel(VOID);
+KIRQL KeRaiseIrqlToSynchLevel(VOID);
+
+/**
+ * KeInitializeSpinLock() - initialise a KSPIN_LOCK
+ * @SpinLock: the lock
+ *
+ * A macro rather than a function so that lockdep gives every initialisation
+ * site its own lock class, as it does for raw_spin_lock_init().
+ */
+#define KeInitializeSpinLock(SpinLock) raw_spin_lock_init(SpinLock)
+
+VOID KeAcquireSpinLock(PKSPIN_LOCK SpinLock, PKIRQL OldIrql)
+	__acquires(SpinLock);
+VOID KeReleaseSpinLock(PKSPIN_LOCK SpinLock, KIRQL NewIrql)
+	__releases(SpinLock);
+KIRQL KeAcquireSpinLockRaiseToDpc(PKSPIN_LOCK SpinLock) __acquires(SpinLock);
+VOID KeAcquireSpinLockAtDpcLevel(PKSPIN_LOCK SpinLock) __acquires(SpinLock);
+VOID KeReleaseSpinLockFromDpcLevel(PKSPIN_LOCK SpinLock)
+	__releases(SpinLock);
+
+/* ---------------------------------------------------------------------- */
+/* Processors                                                              */
+/* ---------------------------------------------------------------------- */
+
+ULONG KeGetCurrentProcessorNumber(VOID);
+ULONG KeGetCurrentProcessorNumberEx(PPROCESSOR_NUMBER ProcNumber);
+ULONG KeQueryActiveProcessorCount(PKAFFINITY ActiveProcessors);
+ULONG KeQueryActiveProcessorCountEx(USHORT GroupNumber);
+KAFFINITY KeQueryActiveProcessors(VOID);
+NTSTATUS KeGetProcessorNumberFromIndex(ULONG ProcIndex,
+				       PPROCESSOR_NUMBER ProcNumber);
+ULONG KeGetProcessorIndexFromNumber(PPROCESSOR_NUMBER ProcNumber);
+
+#define ALL_PROCESSOR_GROUPS	0xffff
+#define INVALID_PROCESSOR_INDEX	0xffffffff
+
+/* ---------------------------------------------------------------------- */
+/* Device objects and DpcForIsr                                            */
+/* ---------------------------------------------------------------------- */
+
+struct _DEVICE_OBJECT;
+
+typedef VOID IO_DPC_ROUTINE(PKDPC Dpc, struct _DEVICE_OBJECT *DeviceObject,
+			    PIRP Irp, PVOID Context);
+typedef IO_DPC_ROUTINE *PIO_DPC_ROUTINE;
+
+/*
+ * The part of NT's DEVICE_OBJECT that the DPC machinery uses.  A driver
+ * embeds it (or allocates it) and keeps its own state in DeviceExtension.
+ * DpcForIsr is ntdpc's: IoInitializeDpcRequest() stores the routine there and
+ * the device's Dpc calls it with NT's four arguments.
+ */
+typedef struct _DEVICE_OBJECT {
+	CSHORT Type;
+	USHORT Size;
+	PVOID DeviceExtension;
+	KDPC Dpc;
+	PIO_DPC_ROUTINE DpcForIsr;
+} DEVICE_OBJECT, *PDEVICE_OBJECT;
+
+VOID IoInitializeDpcRequest(PDEVICE_OBJECT DeviceObject,
+			    PIO_DPC_ROUTINE DpcRoutine);
+
+/**
+ * IoRequestDpc() - queue a device's DpcForIsr from its interrupt handler
+ * @DeviceObject: the device whose Dpc was set up by IoInitializeDpcRequest()
+ * @Irp: passed to DpcForIsr as its third argument
+ * @Context: passed to DpcForIsr as its fourth argument
+ *
+ * As on NT, several requests before the DpcForIsr runs give one call: the
+ * later ones find the Dpc queued and change nothing.
+ */
+static inline VOID IoRequestDpc(PDEVICE_OBJECT DeviceObject, PIRP Irp,
+				PVOID Context)
+{
+	KeInsertQueueDpc(&DeviceObject->Dpc, Irp, Context);
+}
+
+#endif /* _NTDPC_NTDDK_H */

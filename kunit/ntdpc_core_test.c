@@ -1,0 +1,584 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit: NT DPC semantics on one CPU (runs in UML and on x86_64).
+ */
+#include <linux/hrtimer.h>
+#include <linux/slab.h>
+
+#include "ntdpc_test.h"
+
+static void ntdpc_test_initialize(struct kunit *test)
+{
+	struct ntdpc_probe p = {};
+	KDPC dpc;
+
+	memset(&dpc, 0xa5, sizeof(dpc));
+	KeInitializeDpc(&dpc, ntdpc_probe_fn, &p);
+	KUNIT_EXPECT_EQ(test, dpc.Type, DpcObject);
+	KUNIT_EXPECT_EQ(test, dpc.Importance, MediumImportance);
+	KUNIT_EXPECT_EQ(test, dpc.Number, 0);
+	KUNIT_EXPECT_PTR_EQ(test, dpc.DpcData, NULL);
+	KUNIT_EXPECT_PTR_EQ(test, (void *)dpc.DeferredRoutine, (void *)ntdpc_probe_fn);
+	KUNIT_EXPECT_PTR_EQ(test, dpc.DeferredContext, (PVOID)&p);
+	/* NT leaves the list entry and the system arguments alone. */
+	KUNIT_EXPECT_EQ(test, (unsigned long)dpc.SystemArgument1,
+			0xa5a5a5a5a5a5a5a5UL);
+	KUNIT_EXPECT_EQ(test, (unsigned long)dpc.SystemArgument2,
+			0xa5a5a5a5a5a5a5a5UL);
+	KUNIT_EXPECT_EQ(test, (unsigned long)dpc.DpcListEntry.Flink,
+			0xa5a5a5a5a5a5a5a5UL);
+	KUNIT_EXPECT_EQ(test, (unsigned long)dpc.DpcListEntry.Blink,
+			0xa5a5a5a5a5a5a5a5UL);
+}
+
+/* A DPC queued at PASSIVE_LEVEL on this CPU has run when the insert returns. */
+static void ntdpc_test_insert_passive_runs(struct kunit *test)
+{
+	struct ntdpc_probe p = {};
+	KDPC dpc;
+	int cpu;
+
+	KeInitializeDpc(&dpc, ntdpc_probe_fn, &p);
+	KUNIT_ASSERT_EQ(test, KeGetCurrentIrql(), PASSIVE_LEVEL);
+	migrate_disable();
+	cpu = smp_processor_id();
+	KUNIT_EXPECT_TRUE(test, KeInsertQueueDpc(&dpc, (PVOID)1, (PVOID)2));
+	migrate_enable();
+	KUNIT_EXPECT_EQ(test, atomic_read(&p.runs), 1);
+	KUNIT_EXPECT_EQ(test, p.irql, DISPATCH_LEVEL);
+	KUNIT_EXPECT_TRUE(test, p.executing);
+	KUNIT_EXPECT_FALSE(test, p.irqs_off);
+	KUNIT_EXPECT_EQ(test, p.cpu, cpu);
+	KUNIT_EXPECT_PTR_EQ(test, p.dpc, &dpc);
+	KUNIT_EXPECT_PTR_EQ(test, p.arg1, (PVOID)1);
+	KUNIT_EXPECT_PTR_EQ(test, p.arg2, (PVOID)2);
+	KUNIT_EXPECT_PTR_EQ(test, dpc.DpcData, NULL);
+	KUNIT_EXPECT_FALSE(test, KeIsExecutingDpc());
+}
+
+/* Already queued: FALSE, and not even the system arguments change. */
+static void ntdpc_test_insert_twice(struct kunit *test)
+{
+	struct ntdpc_probe p = {};
+	KIRQL old;
+	KDPC dpc;
+
+	KeInitializeDpc(&dpc, ntdpc_probe_fn, &p);
+	KeRaiseIrql(DISPATCH_LEVEL, &old);
+	KUNIT_EXPECT_TRUE(test, KeInsertQueueDpc(&dpc, (PVOID)11, (PVOID)12));
+	KUNIT_EXPECT_PTR_NE(test, dpc.DpcData, NULL);
+	KUNIT_EXPECT_FALSE(test, KeInsertQueueDpc(&dpc, (PVOID)21, (PVOID)22));
+	KUNIT_EXPECT_PTR_EQ(test, dpc.SystemArgument1, (PVOID)11);
+	KUNIT_EXPECT_PTR_EQ(test, dpc.SystemArgument2, (PVOID)12);
+	/* At DISPATCH_LEVEL nothing is delivered on this CPU. */
+	udelay(100);
+	KUNIT_EXPECT_EQ(test, atomic_read(&p.runs), 0);
+	KeLowerIrql(old);
+	KUNIT_EXPECT_EQ(test, atomic_read(&p.runs), 1);
+	KUNIT_EXPECT_PTR_EQ(test, p.arg1, (PVOID)11);
+	KUNIT_EXPECT_PTR_EQ(test, p.arg2, (PVOID)12);
+}
+
+/* DpcData is clear inside the routine, which may queue itself again. */
+struct ntdpc_requeue {
+	KDPC dpc;
+	int runs;
+	int max;
+	bool data_clear;
+	BOOLEAN requeued;
+};
+
+static VOID ntdpc_requeue_fn(PKDPC dpc, PVOID ctx, PVOID a1, PVOID a2)
+{
+	struct ntdpc_requeue *r = ctx;
+
+	r->data_clear = READ_ONCE(dpc->DpcData) == NULL;
+	if (++r->runs < r->max)
+		r->requeued = KeInsertQueueDpc(dpc, a1, a2);
+}
+
+static void ntdpc_test_requeue_self(struct kunit *test)
+{
+	struct ntdpc_requeue r = { .max = 5 };
+
+	KeInitializeDpc(&r.dpc, ntdpc_requeue_fn, &r);
+	KUNIT_EXPECT_TRUE(test, KeInsertQueueDpc(&r.dpc, NULL, NULL));
+	KUNIT_EXPECT_TRUE(test, r.data_clear);
+	KUNIT_EXPECT_TRUE(test, r.requeued);
+	KUNIT_EXPECT_EQ(test, r.runs, 5);
+	KUNIT_EXPECT_PTR_EQ(test, r.dpc.DpcData, NULL);
+}
+
+/* High goes to the head; Medium, MediumHigh and Low to the tail. */
+static void ntdpc_test_importance_order(struct kunit *test)
+{
+	static const KDPC_IMPORTANCE imp[] = {
+		MediumImportance, MediumImportance, HighImportance,
+		MediumHighImportance, LowImportance, HighImportance,
+	};
+	static const int expect[] = { 5, 2, 0, 1, 3, 4 };
+	struct ntdpc_order *order;
+	struct ntdpc_probe p[ARRAY_SIZE(imp)] = {};
+	KDPC dpc[ARRAY_SIZE(imp)];
+	KIRQL old;
+	int i;
+
+	order = kunit_kzalloc(test, sizeof(*order), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, order);
+	KeRaiseIrql(DISPATCH_LEVEL, &old);
+	for (i = 0; i < ARRAY_SIZE(imp); i++) {
+		p[i].order = order;
+		p[i].id = i;
+		KeInitializeDpc(&dpc[i], ntdpc_probe_fn, &p[i]);
+		KeSetImportanceDpc(&dpc[i], imp[i]);
+		KUNIT_EXPECT_EQ(test, dpc[i].Importance, imp[i]);
+		KUNIT_EXPECT_TRUE(test, KeInsertQueueDpc(&dpc[i], NULL, NULL));
+	}
+	KeLowerIrql(old);
+	KeFlushQueuedDpcs();
+	KUNIT_ASSERT_EQ(test, atomic_read(&order->n), (int)ARRAY_SIZE(imp));
+	for (i = 0; i < ARRAY_SIZE(expect); i++)
+		KUNIT_EXPECT_EQ_MSG(test, order->ids[i], expect[i], "position %d", i);
+}
+
+/* Importance changed after queueing does not move the queued instance. */
+static void ntdpc_test_importance_after_queue(struct kunit *test)
+{
+	struct ntdpc_order *order = kunit_kzalloc(test, sizeof(*order), GFP_KERNEL);
+	struct ntdpc_probe p[2] = { { .order = order, .id = 0 },
+				    { .order = order, .id = 1 } };
+	KDPC dpc[2];
+	KIRQL old;
+
+	KUNIT_ASSERT_NOT_NULL(test, order);
+	KeInitializeDpc(&dpc[0], ntdpc_probe_fn, &p[0]);
+	KeInitializeDpc(&dpc[1], ntdpc_probe_fn, &p[1]);
+	KeRaiseIrql(DISPATCH_LEVEL, &old);
+	KeInsertQueueDpc(&dpc[0], NULL, NULL);
+	KeInsertQueueDpc(&dpc[1], NULL, NULL);
+	KeSetImportanceDpc(&dpc[1], HighImportance);
+	KeLowerIrql(old);
+	KUNIT_ASSERT_EQ(test, atomic_read(&order->n), 2);
+	KUNIT_EXPECT_EQ(test, order->ids[0], 0);
+	KUNIT_EXPECT_EQ(test, order->ids[1], 1);
+}
+
+static void ntdpc_test_remove(struct kunit *test)
+{
+	struct ntdpc_probe p = {};
+	KIRQL old;
+	KDPC dpc;
+
+	KeInitializeDpc(&dpc, ntdpc_probe_fn, &p);
+	KUNIT_EXPECT_FALSE(test, KeRemoveQueueDpc(&dpc));
+	KeRaiseIrql(DISPATCH_LEVEL, &old);
+	KUNIT_EXPECT_TRUE(test, KeInsertQueueDpc(&dpc, NULL, NULL));
+	KUNIT_EXPECT_TRUE(test, KeRemoveQueueDpc(&dpc));
+	KUNIT_EXPECT_PTR_EQ(test, dpc.DpcData, NULL);
+	KUNIT_EXPECT_FALSE(test, KeRemoveQueueDpc(&dpc));
+	KeLowerIrql(old);
+	KeFlushQueuedDpcs();
+	KUNIT_EXPECT_EQ(test, atomic_read(&p.runs), 0);
+	/* Removed, it can be queued again and then runs once. */
+	KUNIT_EXPECT_TRUE(test, KeInsertQueueDpc(&dpc, NULL, NULL));
+	KeFlushQueuedDpcs();
+	KUNIT_EXPECT_EQ(test, atomic_read(&p.runs), 1);
+}
+
+/* Low waits while the rate is high and the queue shallow; a tick delivers it. */
+static void ntdpc_test_low_importance(struct kunit *test)
+{
+	unsigned int saved_max = MaximumDpcQueueDepth;
+	struct ntdpc_probe p[6] = {};
+	KDPC dpc[6];
+	int cpu, i;
+
+	for (i = 0; i < 6; i++) {
+		KeInitializeDpc(&dpc[i], ntdpc_probe_fn, &p[i]);
+		KeSetImportanceDpc(&dpc[i], LowImportance);
+	}
+	MaximumDpcQueueDepth = 4;
+
+	/* Quiet CPU (rate below MinimumDpcRate): Low runs at once. */
+	migrate_disable();
+	cpu = smp_processor_id();
+	ntdpc_set_rate(cpu, 0);
+	KeInsertQueueDpc(&dpc[0], NULL, NULL);
+	KUNIT_EXPECT_EQ(test, atomic_read(&p[0].runs), 1);
+
+	/* Busy CPU: Low stays queued until the queue is deeper than 4. */
+	ntdpc_wait_tick_edge();
+	ntdpc_set_rate(cpu, 1000);
+	for (i = 1; i <= 4; i++) {
+		KeInsertQueueDpc(&dpc[i], NULL, NULL);
+		KUNIT_EXPECT_EQ_MSG(test, atomic_read(&p[i].runs), 0,
+				    "Low DPC %d ran at depth %d", i, i);
+	}
+	KeInsertQueueDpc(&dpc[5], NULL, NULL);
+	for (i = 1; i <= 5; i++)
+		KUNIT_EXPECT_EQ(test, atomic_read(&p[i].runs), 1);
+
+	/* Busy CPU, shallow queue: delivered by the tick, not left behind. */
+	ntdpc_wait_tick_edge();
+	ntdpc_set_rate(cpu, 1000);
+	KeInsertQueueDpc(&dpc[0], NULL, NULL);
+	KUNIT_EXPECT_EQ(test, atomic_read(&p[0].runs), 1);
+	migrate_enable();
+	KUNIT_EXPECT_TRUE(test, ntdpc_wait_atomic(&p[0].runs, 2,
+						  jiffies_to_msecs(2) + 20));
+	KUNIT_EXPECT_EQ(test, p[0].cpu, cpu);
+
+	MaximumDpcQueueDepth = saved_max;
+}
+
+/* The per-tick rate follows NT's formula. */
+static void ntdpc_test_request_rate(struct kunit *test)
+{
+	struct ntdpc_probe p = {};
+	struct ntdpc_cpu *c;
+	KIRQL old;
+	KDPC dpc;
+	int i;
+
+	KeInitializeDpc(&dpc, ntdpc_probe_fn, &p);
+	KeRaiseIrql(DISPATCH_LEVEL, &old);
+	c = this_cpu_ptr(&ntdpc_cpus);
+	ntdpc_wait_tick_edge();
+	ntdpc_set_rate(smp_processor_id(), 10);
+	for (i = 0; i < 30; i++) {
+		KeInsertQueueDpc(&dpc, NULL, NULL);
+		KeRemoveQueueDpc(&dpc);
+	}
+	/* A new tick: the next insertion folds in the 30: (30 + 10) / 2. */
+	ntdpc_wait_tick_edge();
+	KeInsertQueueDpc(&dpc, NULL, NULL);
+	KUNIT_EXPECT_EQ(test, c->rate, 20U);
+	KeLowerIrql(old);
+}
+
+static void ntdpc_test_flush_waits_for_queued(struct kunit *test)
+{
+	struct ntdpc_probe p = {};
+	KDPC dpc;
+	int cpu;
+
+	KeInitializeDpc(&dpc, ntdpc_probe_fn, &p);
+	KeSetImportanceDpc(&dpc, LowImportance);
+	migrate_disable();
+	cpu = smp_processor_id();
+	ntdpc_wait_tick_edge();
+	ntdpc_set_rate(cpu, 1000);
+	KeInsertQueueDpc(&dpc, NULL, NULL);
+	migrate_enable();
+	KUNIT_EXPECT_EQ(test, atomic_read(&p.runs), 0);
+	KeFlushQueuedDpcs();
+	KUNIT_EXPECT_EQ(test, atomic_read(&p.runs), 1);
+}
+
+static void ntdpc_test_flush_misuse(struct kunit *test)
+{
+	long before = ntdpc_misuses(NTDPC_MISUSE_BAD_IRQL);
+	KIRQL old;
+
+	KeRaiseIrql(DISPATCH_LEVEL, &old);
+	KeFlushQueuedDpcs();	/* must not sleep: DEBUG_ATOMIC_SLEEP would say */
+	KeLowerIrql(old);
+	KUNIT_EXPECT_EQ(test, ntdpc_misuses(NTDPC_MISUSE_BAD_IRQL), before + 1);
+}
+
+struct ntdpc_io_probe {
+	DEVICE_OBJECT dev;
+	atomic_t calls;
+	PKDPC dpc;
+	PDEVICE_OBJECT seen_dev;
+	PIRP irp;
+	PVOID context;
+	KIRQL irql;
+};
+
+static VOID ntdpc_dpc_for_isr(PKDPC Dpc, PDEVICE_OBJECT DeviceObject,
+			      PIRP Irp, PVOID Context)
+{
+	struct ntdpc_io_probe *io = container_of(DeviceObject,
+						 struct ntdpc_io_probe, dev);
+
+	io->dpc = Dpc;
+	io->seen_dev = DeviceObject;
+	io->irp = Irp;
+	io->context = Context;
+	io->irql = KeGetCurrentIrql();
+	atomic_inc(&io->calls);
+}
+
+/* Several IoRequestDpc calls before the DpcForIsr runs give one call. */
+static void ntdpc_test_io_request_dpc(struct kunit *test)
+{
+	struct ntdpc_io_probe io = {};
+	KIRQL old;
+
+	IoInitializeDpcRequest(&io.dev, ntdpc_dpc_for_isr);
+	KUNIT_EXPECT_EQ(test, io.dev.Dpc.Type, DpcObject);
+	KeRaiseIrql(DISPATCH_LEVEL, &old);
+	IoRequestDpc(&io.dev, (PIRP)0x100, (PVOID)0x200);
+	IoRequestDpc(&io.dev, (PIRP)0x300, (PVOID)0x400);
+	IoRequestDpc(&io.dev, (PIRP)0x500, (PVOID)0x600);
+	KeLowerIrql(old);
+	KUNIT_EXPECT_EQ(test, atomic_read(&io.calls), 1);
+	KUNIT_EXPECT_PTR_EQ(test, io.dpc, &io.dev.Dpc);
+	KUNIT_EXPECT_PTR_EQ(test, io.seen_dev, &io.dev);
+	KUNIT_EXPECT_PTR_EQ(test, io.irp, (PIRP)0x100);
+	KUNIT_EXPECT_PTR_EQ(test, io.context, (PVOID)0x200);
+	KUNIT_EXPECT_EQ(test, io.irql, DISPATCH_LEVEL);
+	IoRequestDpc(&io.dev, (PIRP)0x700, NULL);
+	KUNIT_EXPECT_EQ(test, atomic_read(&io.calls), 2);
+}
+
+static void ntdpc_test_bad_input(struct kunit *test)
+{
+	long bad = ntdpc_misuses(NTDPC_MISUSE_BAD_DPC);
+	long imp = ntdpc_misuses(NTDPC_MISUSE_BAD_IMPORTANCE);
+	long tgt = ntdpc_misuses(NTDPC_MISUSE_BAD_TARGET);
+	struct ntdpc_probe p = {};
+	PROCESSOR_NUMBER pn = {};
+	KDPC zero = {}, dpc;
+
+	KUNIT_EXPECT_FALSE(test, KeInsertQueueDpc(NULL, NULL, NULL));
+	KUNIT_EXPECT_FALSE(test, KeInsertQueueDpc(&zero, NULL, NULL));
+	KUNIT_EXPECT_PTR_EQ(test, zero.DpcData, NULL);
+	KUNIT_EXPECT_FALSE(test, KeRemoveQueueDpc(NULL));
+	KUNIT_EXPECT_FALSE(test, KeRemoveQueueDpc(&zero));
+	KeInitializeDpc(NULL, ntdpc_probe_fn, NULL);
+	KeInitializeDpc(&zero, NULL, NULL);
+	KUNIT_EXPECT_EQ(test, zero.Type, 0);
+	KUNIT_EXPECT_EQ(test, ntdpc_misuses(NTDPC_MISUSE_BAD_DPC), bad + 6);
+
+	KeInitializeDpc(&dpc, ntdpc_probe_fn, &p);
+	KeSetImportanceDpc(&dpc, (KDPC_IMPORTANCE)7);
+	KUNIT_EXPECT_EQ(test, dpc.Importance, MediumImportance);
+	dpc.Importance = 9;	/* scribbled on by a buggy driver */
+	KUNIT_EXPECT_FALSE(test, KeInsertQueueDpc(&dpc, NULL, NULL));
+	KUNIT_EXPECT_EQ(test, ntdpc_misuses(NTDPC_MISUSE_BAD_IMPORTANCE),
+			imp + 2);
+	dpc.Importance = MediumImportance;
+
+	KeSetTargetProcessorDpc(&dpc, (CCHAR)nr_cpu_ids);
+	KUNIT_EXPECT_EQ(test, dpc.Number, 0);
+	KUNIT_EXPECT_EQ(test, ntdpc_misuses(NTDPC_MISUSE_BAD_TARGET), tgt + 1);
+	pn.Number = nr_cpu_ids;
+	KUNIT_EXPECT_EQ(test, KeSetTargetProcessorDpcEx(&dpc, &pn),
+			STATUS_INVALID_PARAMETER);
+	pn.Group = 1;
+	pn.Number = 0;
+	KUNIT_EXPECT_EQ(test, KeSetTargetProcessorDpcEx(&dpc, &pn),
+			STATUS_INVALID_PARAMETER);
+	KUNIT_EXPECT_EQ(test, KeSetTargetProcessorDpcEx(&dpc, NULL),
+			STATUS_INVALID_PARAMETER);
+	KUNIT_EXPECT_EQ(test, dpc.Number, 0);
+	KUNIT_EXPECT_FALSE(test, NT_SUCCESS(STATUS_INVALID_PARAMETER));
+	KUNIT_EXPECT_TRUE(test, NT_SUCCESS(STATUS_SUCCESS));
+
+	/* Nothing was queued by any of it. */
+	KeFlushQueuedDpcs();
+	KUNIT_EXPECT_EQ(test, atomic_read(&p.runs), 0);
+}
+
+/* The drain yields after drain_budget DPCs and reschedules itself. */
+static void ntdpc_test_drain_budget(struct kunit *test)
+{
+	unsigned int saved = ntdpc_drain_budget;
+	struct ntdpc_order *order;
+	struct ntdpc_probe *p;
+	unsigned long before = 0, after = 0;
+	unsigned int cpu;
+	KDPC *dpc;
+	KIRQL old;
+	int i, n = 50;
+
+	order = kunit_kzalloc(test, sizeof(*order), GFP_KERNEL);
+	p = kunit_kcalloc(test, n, sizeof(*p), GFP_KERNEL);
+	dpc = kunit_kcalloc(test, n, sizeof(*dpc), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, order);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_NOT_NULL(test, dpc);
+
+	for_each_possible_cpu(cpu)
+		before += per_cpu_ptr(&ntdpc_cpus, cpu)->stat_budget_exhausted;
+	ntdpc_drain_budget = 8;
+	KeRaiseIrql(DISPATCH_LEVEL, &old);
+	for (i = 0; i < n; i++) {
+		p[i].order = order;
+		p[i].id = i;
+		KeInitializeDpc(&dpc[i], ntdpc_probe_fn, &p[i]);
+		KeInsertQueueDpc(&dpc[i], NULL, NULL);
+	}
+	KeLowerIrql(old);
+	KUNIT_EXPECT_TRUE(test, ntdpc_wait_atomic(&order->n, n, 2000));
+	ntdpc_drain_budget = saved;
+	for (i = 0; i < n; i++)
+		KUNIT_EXPECT_EQ(test, order->ids[i], i);
+	for_each_possible_cpu(cpu)
+		after += per_cpu_ptr(&ntdpc_cpus, cpu)->stat_budget_exhausted;
+	/* 50 DPCs, 8 a pass: the budget ran out after 8, 16, ..., 48. */
+	KUNIT_EXPECT_GE(test, after - before, (unsigned long)(n / 8));
+}
+
+static VOID ntdpc_other_fn(PKDPC dpc, PVOID ctx, PVOID a1, PVOID a2)
+{
+	ntdpc_probe_fn(dpc, ctx, a1, a2);
+}
+
+static bool ntdpc_match_dpc_routine(PKDPC dpc, void *routine)
+{
+	return ntdpc_routine_of(dpc) == routine;
+}
+
+static bool ntdpc_match_routine(void *routine, void *arg)
+{
+	return routine == arg;
+}
+
+/* What the unload notifier does: queued DPCs of a going module are removed. */
+static void ntdpc_test_unload_purge(struct kunit *test)
+{
+	struct ntdpc_probe pa[3] = {}, pb = {};
+	struct ntdpc_io_probe io = {};
+	KDPC a[3], b;
+	KIRQL old;
+	int i;
+
+	for (i = 0; i < 3; i++)
+		KeInitializeDpc(&a[i], ntdpc_probe_fn, &pa[i]);
+	KeInitializeDpc(&b, ntdpc_other_fn, &pb);
+	IoInitializeDpcRequest(&io.dev, ntdpc_dpc_for_isr);
+
+	/* Matched by routine, a device's DpcForIsr by the driver's routine. */
+	KeRaiseIrql(DISPATCH_LEVEL, &old);
+	for (i = 0; i < 3; i++)
+		KeInsertQueueDpc(&a[i], NULL, NULL);
+	KeInsertQueueDpc(&b, NULL, NULL);
+	IoRequestDpc(&io.dev, NULL, NULL);
+	KUNIT_EXPECT_EQ(test, ntdpc_purge(ntdpc_match_dpc_routine,
+					  ntdpc_probe_fn), 3U);
+	KUNIT_EXPECT_EQ(test, ntdpc_purge(ntdpc_match_dpc_routine,
+					  ntdpc_dpc_for_isr), 1U);
+	KeLowerIrql(old);
+	KeFlushQueuedDpcs();
+	for (i = 0; i < 3; i++) {
+		KUNIT_EXPECT_PTR_EQ(test, a[i].DpcData, NULL);
+		KUNIT_EXPECT_EQ(test, atomic_read(&pa[i].runs), 0);
+	}
+	KUNIT_EXPECT_EQ(test, atomic_read(&io.calls), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&pb.runs), 1);
+
+	/* At PASSIVE_LEVEL, as in the notifier: a waiting Low DPC is removed. */
+	KeSetImportanceDpc(&a[0], LowImportance);
+	migrate_disable();
+	ntdpc_wait_tick_edge();
+	ntdpc_set_rate(smp_processor_id(), 1000);
+	KUNIT_EXPECT_TRUE(test, KeInsertQueueDpc(&a[0], NULL, NULL));
+	migrate_enable();
+	KUNIT_EXPECT_EQ(test, ntdpc_quiesce(ntdpc_match_routine,
+					    ntdpc_probe_fn), 1U);
+	KUNIT_EXPECT_PTR_EQ(test, a[0].DpcData, NULL);
+	KeFlushQueuedDpcs();
+	KUNIT_EXPECT_EQ(test, atomic_read(&pa[0].runs), 0);
+	/* Nothing of it left: a second pass finds nothing. */
+	KUNIT_EXPECT_EQ(test, ntdpc_quiesce(ntdpc_match_routine,
+					    ntdpc_probe_fn), 0U);
+}
+
+/* A routine that returns with its IRQL raised is reported and repaired. */
+static VOID ntdpc_bad_routine(PKDPC dpc, PVOID ctx, PVOID a1, PVOID a2)
+{
+	KIRQL old;
+
+	KeRaiseIrql(SYNCH_LEVEL, &old);
+}
+
+static void ntdpc_test_routine_leaves_irql(struct kunit *test)
+{
+	long before = ntdpc_misuses(NTDPC_MISUSE_ROUTINE_IRQL);
+	struct ntdpc_probe p = {};
+	KDPC bad, good;
+	KIRQL old;
+
+	KeInitializeDpc(&bad, ntdpc_bad_routine, NULL);
+	KeInitializeDpc(&good, ntdpc_probe_fn, &p);
+	KeRaiseIrql(DISPATCH_LEVEL, &old);
+	KeInsertQueueDpc(&bad, NULL, NULL);
+	KeInsertQueueDpc(&good, NULL, NULL);
+	KeLowerIrql(old);
+	KUNIT_EXPECT_EQ(test, ntdpc_misuses(NTDPC_MISUSE_ROUTINE_IRQL),
+			before + 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&p.runs), 1);
+	KUNIT_EXPECT_EQ(test, p.irql, DISPATCH_LEVEL);
+	KUNIT_EXPECT_FALSE(test, p.irqs_off);
+	KUNIT_EXPECT_EQ(test, KeGetCurrentIrql(), PASSIVE_LEVEL);
+}
+
+/* An interrupt handler (here an hrtimer) queues a DPC. */
+struct ntdpc_isr {
+	struct hrtimer timer;
+	KDPC dpc;
+	struct ntdpc_probe p;
+	KIRQL isr_irql;
+	BOOLEAN inserted;
+	int isr_cpu;
+};
+
+static enum hrtimer_restart ntdpc_isr_fn(struct hrtimer *t)
+{
+	struct ntdpc_isr *isr = container_of(t, struct ntdpc_isr, timer);
+
+	isr->isr_irql = KeGetCurrentIrql();
+	isr->isr_cpu = smp_processor_id();
+	isr->inserted = KeInsertQueueDpc(&isr->dpc, (PVOID)7, NULL);
+	return HRTIMER_NORESTART;
+}
+
+static void ntdpc_test_insert_from_hardirq(struct kunit *test)
+{
+	struct ntdpc_isr *isr = kunit_kzalloc(test, sizeof(*isr), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, isr);
+	KeInitializeDpc(&isr->dpc, ntdpc_probe_fn, &isr->p);
+	hrtimer_init(&isr->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+	isr->timer.function = ntdpc_isr_fn;
+	hrtimer_start(&isr->timer, ms_to_ktime(1), HRTIMER_MODE_REL_HARD);
+	KUNIT_EXPECT_TRUE(test, ntdpc_wait_atomic(&isr->p.runs, 1, 2000));
+	hrtimer_cancel(&isr->timer);
+	KUNIT_EXPECT_TRUE(test, isr->inserted);
+	KUNIT_EXPECT_EQ(test, isr->isr_irql, HIGH_LEVEL);
+	KUNIT_EXPECT_EQ(test, isr->p.irql, DISPATCH_LEVEL);
+	KUNIT_EXPECT_EQ(test, isr->p.cpu, isr->isr_cpu);
+	KUNIT_EXPECT_PTR_EQ(test, isr->p.arg1, (PVOID)7);
+}
+
+static struct kunit_case ntdpc_core_cases[] = {
+	KUNIT_CASE(ntdpc_test_initialize),
+	KUNIT_CASE(ntdpc_test_insert_passive_runs),
+	KUNIT_CASE(ntdpc_test_insert_twice),
+	KUNIT_CASE(ntdpc_test_requeue_self),
+	KUNIT_CASE(ntdpc_test_importance_order),
+	KUNIT_CASE(ntdpc_test_importance_after_queue),
+	KUNIT_CASE(ntdpc_test_remove),
+	KUNIT_CASE(ntdpc_test_low_importance),
+	KUNIT_CASE(ntdpc_test_request_rate),
+	KUNIT_CASE(ntdpc_test_flush_waits_for_queued),
+	KUNIT_CASE(ntdpc_test_flush_misuse),
+	KUNIT_CASE(ntdpc_test_io_request_dpc),
+	KUNIT_CASE(ntdpc_test_bad_input),
+	KUNIT_CASE(ntdpc_test_drain_budget),
+	KUNIT_CASE(ntdpc_test_unload_purge),
+	KUNIT_CASE(ntdpc_test_routine_leaves_irql),
+	KUNIT_CASE(ntdpc_test_insert_from_hardirq),
+	{}
+};
+
+static struct kunit_suite ntdpc_core_suite = {
+	.name = "ntdpc_core",
+	.test_cases = ntdpc_core_cases,
+};
+kunit_test_suite(ntdpc_core_suite);
+
+MODULE_LICENSE("GPL");

@@ -1,0 +1,370 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit: emulated IRQL, spin locks and processor numbering (UML and x86_64).
+ */
+#include "ntdpc_test.h"
+
+/* Every level PASSIVE..HIGH: the old level comes back, the context matches. */
+static void ntdpc_test_raise_each_level(struct kunit *test)
+{
+	KIRQL level, old;
+
+	KUNIT_ASSERT_EQ(test, KeGetCurrentIrql(), PASSIVE_LEVEL);
+	for (level = PASSIVE_LEVEL; level <= HIGH_LEVEL; level++) {
+		KeRaiseIrql(level, &old);
+		KUNIT_EXPECT_EQ(test, old, PASSIVE_LEVEL);
+		KUNIT_EXPECT_EQ(test, KeGetCurrentIrql(), level);
+		KUNIT_EXPECT_EQ_MSG(test, irqs_disabled(), level > DISPATCH_LEVEL,
+				    "level %u", level);
+		KUNIT_EXPECT_EQ_MSG(test, !!in_softirq(), level >= DISPATCH_LEVEL,
+				    "level %u", level);
+		KeLowerIrql(old);
+		KUNIT_EXPECT_EQ(test, KeGetCurrentIrql(), PASSIVE_LEVEL);
+		KUNIT_EXPECT_FALSE(test, irqs_disabled());
+		KUNIT_EXPECT_FALSE(test, in_softirq());
+	}
+}
+
+static void ntdpc_test_raise_nested(struct kunit *test)
+{
+	KIRQL a, b, c;
+
+	KeRaiseIrql(APC_LEVEL, &a);
+	KeRaiseIrql(DISPATCH_LEVEL, &b);
+	c = KeRaiseIrqlToSynchLevel();
+	KUNIT_EXPECT_EQ(test, a, PASSIVE_LEVEL);
+	KUNIT_EXPECT_EQ(test, b, APC_LEVEL);
+	KUNIT_EXPECT_EQ(test, c, DISPATCH_LEVEL);
+	KUNIT_EXPECT_EQ(test, KeGetCurrentIrql(), SYNCH_LEVEL);
+	KeLowerIrql(c);
+	KUNIT_EXPECT_EQ(test, KeGetCurrentIrql(), DISPATCH_LEVEL);
+	KUNIT_EXPECT_FALSE(test, irqs_disabled());
+	KeLowerIrql(b);
+	KUNIT_EXPECT_EQ(test, KeGetCurrentIrql(), APC_LEVEL);
+	KUNIT_EXPECT_FALSE(test, in_softirq());
+	KeLowerIrql(a);
+	KUNIT_EXPECT_EQ(test, KeGetCurrentIrql(), PASSIVE_LEVEL);
+
+	a = KeRaiseIrqlToDpcLevel();
+	KUNIT_EXPECT_EQ(test, a, PASSIVE_LEVEL);
+	KUNIT_EXPECT_EQ(test, KeGetCurrentIrql(), DISPATCH_LEVEL);
+	KeLowerIrql(a);
+}
+
+/* DPCs run below DISPATCH_LEVEL: at APC_LEVEL a queued DPC runs at once. */
+static void ntdpc_test_dpc_at_apc(struct kunit *test)
+{
+	struct ntdpc_probe p = {};
+	KIRQL old;
+	KDPC dpc;
+
+	KeInitializeDpc(&dpc, ntdpc_probe_fn, &p);
+	KeRaiseIrql(APC_LEVEL, &old);
+	KeInsertQueueDpc(&dpc, NULL, NULL);
+	KUNIT_EXPECT_EQ(test, atomic_read(&p.runs), 1);
+	KUNIT_EXPECT_EQ(test, KeGetCurrentIrql(), APC_LEVEL);
+	KeLowerIrql(old);
+	KUNIT_EXPECT_EQ(test, p.irql, DISPATCH_LEVEL);
+}
+
+/* Queued at SYNCH_LEVEL: runs when the CPU drops below DISPATCH_LEVEL. */
+static void ntdpc_test_dpc_held_until_lower(struct kunit *test)
+{
+	struct ntdpc_probe p = {};
+	KIRQL old, mid;
+	KDPC dpc;
+
+	KeInitializeDpc(&dpc, ntdpc_probe_fn, &p);
+	KeRaiseIrql(SYNCH_LEVEL, &old);
+	KeInsertQueueDpc(&dpc, NULL, NULL);
+	KeLowerIrql(DISPATCH_LEVEL);
+	udelay(100);
+	KUNIT_EXPECT_EQ(test, atomic_read(&p.runs), 0);
+	mid = KeGetCurrentIrql();
+	KUNIT_EXPECT_EQ(test, mid, DISPATCH_LEVEL);
+	KeLowerIrql(old);
+	KUNIT_EXPECT_EQ(test, atomic_read(&p.runs), 1);
+}
+
+static void ntdpc_test_irql_misuse(struct kunit *test)
+{
+	long raise = ntdpc_misuses(NTDPC_MISUSE_RAISE_LOWER);
+	long higher = ntdpc_misuses(NTDPC_MISUSE_LOWER_HIGHER);
+	long below = ntdpc_misuses(NTDPC_MISUSE_LOWER_BELOW);
+	KIRQL old, bad;
+
+	KeRaiseIrql(DISPATCH_LEVEL, &old);
+	KeRaiseIrql(PASSIVE_LEVEL, &bad);	/* raise to a lower level */
+	KUNIT_EXPECT_EQ(test, bad, DISPATCH_LEVEL);
+	KUNIT_EXPECT_EQ(test, KeGetCurrentIrql(), DISPATCH_LEVEL);
+	KeRaiseIrql(HIGH_LEVEL + 1, &bad);	/* no such level */
+	KUNIT_EXPECT_EQ(test, KeGetCurrentIrql(), DISPATCH_LEVEL);
+	KeLowerIrql(HIGH_LEVEL);		/* lower to a higher level */
+	KUNIT_EXPECT_EQ(test, KeGetCurrentIrql(), DISPATCH_LEVEL);
+	KUNIT_EXPECT_FALSE(test, irqs_disabled());
+	KeLowerIrql(old);
+	KUNIT_EXPECT_EQ(test, KeGetCurrentIrql(), PASSIVE_LEVEL);
+	KUNIT_EXPECT_EQ(test, ntdpc_misuses(NTDPC_MISUSE_RAISE_LOWER), raise + 2);
+	KUNIT_EXPECT_EQ(test, ntdpc_misuses(NTDPC_MISUSE_LOWER_HIGHER),
+			higher + 1);
+
+	/* Below the level the context started at: refused, state intact. */
+	local_bh_disable();
+	KUNIT_EXPECT_EQ(test, KeGetCurrentIrql(), DISPATCH_LEVEL);
+	KeRaiseIrql(SYNCH_LEVEL, &old);
+	KUNIT_EXPECT_EQ(test, old, DISPATCH_LEVEL);
+	KeLowerIrql(PASSIVE_LEVEL);
+	KUNIT_EXPECT_EQ(test, KeGetCurrentIrql(), DISPATCH_LEVEL);
+	KUNIT_EXPECT_FALSE(test, irqs_disabled());
+	KUNIT_EXPECT_TRUE(test, in_softirq());
+	KeLowerIrql(PASSIVE_LEVEL);		/* nothing raised any more */
+	KUNIT_EXPECT_EQ(test, KeGetCurrentIrql(), DISPATCH_LEVEL);
+	local_bh_enable();
+	KUNIT_EXPECT_EQ(test, KeGetCurrentIrql(), PASSIVE_LEVEL);
+	KUNIT_EXPECT_EQ(test, ntdpc_misuses(NTDPC_MISUSE_LOWER_BELOW), below + 2);
+}
+
+/* Interrupts off (a Linux caller's own local_irq_save) read as HIGH_LEVEL. */
+static void ntdpc_test_context_levels(struct kunit *test)
+{
+	unsigned long flags;
+
+	local_irq_save(flags);
+	KUNIT_EXPECT_EQ(test, KeGetCurrentIrql(), HIGH_LEVEL);
+	local_irq_restore(flags);
+	local_bh_disable();
+	KUNIT_EXPECT_EQ(test, KeGetCurrentIrql(), DISPATCH_LEVEL);
+	local_bh_enable();
+	KUNIT_EXPECT_EQ(test, KeGetCurrentIrql(), PASSIVE_LEVEL);
+	KUNIT_EXPECT_FALSE(test, KeIsExecutingDpc());
+}
+
+struct ntdpc_lock_probe {
+	KSPIN_LOCK lock;
+	KSPIN_LOCK passive_lock;
+	KIRQL inside;
+	int runs;
+};
+
+static VOID ntdpc_lock_dpc(PKDPC dpc, PVOID ctx, PVOID a1, PVOID a2)
+{
+	struct ntdpc_lock_probe *lp = ctx;
+
+	KeAcquireSpinLockAtDpcLevel(&lp->lock);
+	lp->inside = KeGetCurrentIrql();
+	lp->runs++;
+	KeReleaseSpinLockFromDpcLevel(&lp->lock);
+}
+
+static void ntdpc_test_spinlocks(struct kunit *test)
+{
+	long bad = ntdpc_misuses(NTDPC_MISUSE_BAD_IRQL);
+	struct ntdpc_lock_probe lp = {};
+	KIRQL old;
+	KDPC dpc;
+
+	KeInitializeSpinLock(&lp.lock);
+	KeInitializeDpc(&dpc, ntdpc_lock_dpc, &lp);
+
+	KeAcquireSpinLock(&lp.lock, &old);
+	KUNIT_EXPECT_EQ(test, old, PASSIVE_LEVEL);
+	KUNIT_EXPECT_EQ(test, KeGetCurrentIrql(), DISPATCH_LEVEL);
+	/* Queued under the lock: cannot run (and deadlock) until release. */
+	KeInsertQueueDpc(&dpc, NULL, NULL);
+	KUNIT_EXPECT_EQ(test, lp.runs, 0);
+	KeReleaseSpinLock(&lp.lock, old);
+	KUNIT_EXPECT_EQ(test, lp.runs, 1);
+	KUNIT_EXPECT_EQ(test, lp.inside, DISPATCH_LEVEL);
+	KUNIT_EXPECT_EQ(test, KeGetCurrentIrql(), PASSIVE_LEVEL);
+
+	old = KeAcquireSpinLockRaiseToDpc(&lp.lock);
+	KUNIT_EXPECT_EQ(test, old, PASSIVE_LEVEL);
+	KUNIT_EXPECT_EQ(test, KeGetCurrentIrql(), DISPATCH_LEVEL);
+	KeReleaseSpinLock(&lp.lock, old);
+
+	/*
+	 * AtDpcLevel from PASSIVE_LEVEL is a caller bug: reported.  A lock of
+	 * its own, never used by a DPC, so that lockdep has nothing to say.
+	 */
+	KeInitializeSpinLock(&lp.passive_lock);
+	KeAcquireSpinLockAtDpcLevel(&lp.passive_lock);
+	KeReleaseSpinLockFromDpcLevel(&lp.passive_lock);
+	KUNIT_EXPECT_EQ(test, ntdpc_misuses(NTDPC_MISUSE_BAD_IRQL), bad + 1);
+}
+
+static void ntdpc_test_interlocked(struct kunit *test)
+{
+	LONG v = 5;
+	PVOID p = NULL;
+	int x;
+
+	KUNIT_EXPECT_EQ(test, InterlockedIncrement(&v), 6);
+	KUNIT_EXPECT_EQ(test, InterlockedDecrement(&v), 5);
+	KUNIT_EXPECT_EQ(test, InterlockedExchange(&v, 9), 5);
+	KUNIT_EXPECT_EQ(test, InterlockedCompareExchange(&v, 1, 8), 9);
+	KUNIT_EXPECT_EQ(test, v, 9);
+	KUNIT_EXPECT_EQ(test, InterlockedCompareExchange(&v, 1, 9), 9);
+	KUNIT_EXPECT_EQ(test, v, 1);
+	KUNIT_EXPECT_PTR_EQ(test, InterlockedCompareExchangePointer(&p, &x, NULL),
+			    NULL);
+	KUNIT_EXPECT_PTR_EQ(test, p, (PVOID)&x);
+	KUNIT_EXPECT_PTR_EQ(test, InterlockedCompareExchangePointer(&p, NULL, NULL),
+			    (PVOID)&x);
+	KUNIT_EXPECT_PTR_EQ(test, p, (PVOID)&x);
+}
+
+static void ntdpc_test_processor_numbers(struct kunit *test)
+{
+	PROCESSOR_NUMBER pn = { .Reserved = 9 };
+	KAFFINITY aff = 0;
+	ULONG n, idx;
+
+	n = KeQueryActiveProcessorCount(&aff);
+	KUNIT_EXPECT_EQ(test, n, num_online_cpus());
+	KUNIT_EXPECT_EQ(test, (unsigned int)hweight_long(aff),
+			min_t(unsigned int, n, BITS_PER_LONG));
+	KUNIT_EXPECT_EQ(test, aff, KeQueryActiveProcessors());
+	KUNIT_EXPECT_EQ(test, KeQueryActiveProcessorCountEx(0), n);
+	KUNIT_EXPECT_EQ(test, KeQueryActiveProcessorCountEx(ALL_PROCESSOR_GROUPS), n);
+	KUNIT_EXPECT_EQ(test, KeQueryActiveProcessorCountEx(1), 0U);
+
+	migrate_disable();
+	idx = KeGetCurrentProcessorNumberEx(&pn);
+	KUNIT_EXPECT_EQ(test, idx, (ULONG)smp_processor_id());
+	KUNIT_EXPECT_EQ(test, KeGetCurrentProcessorNumber(), idx);
+	migrate_enable();
+	KUNIT_EXPECT_EQ(test, pn.Group, 0);
+	KUNIT_EXPECT_EQ(test, pn.Number, idx);
+	KUNIT_EXPECT_EQ(test, pn.Reserved, 0);
+	KUNIT_EXPECT_TRUE(test, aff & BIT(idx));
+
+	memset(&pn, 0xff, sizeof(pn));
+	KUNIT_EXPECT_EQ(test, KeGetProcessorNumberFromIndex(idx, &pn),
+			STATUS_SUCCESS);
+	KUNIT_EXPECT_EQ(test, pn.Group, 0);
+	KUNIT_EXPECT_EQ(test, pn.Number, idx);
+	KUNIT_EXPECT_EQ(test, KeGetProcessorIndexFromNumber(&pn), idx);
+	KUNIT_EXPECT_EQ(test, KeGetProcessorNumberFromIndex(nr_cpu_ids, &pn),
+			STATUS_INVALID_PARAMETER);
+	KUNIT_EXPECT_EQ(test, KeGetProcessorNumberFromIndex(0, NULL),
+			STATUS_INVALID_PARAMETER);
+	pn.Group = 1;
+	KUNIT_EXPECT_EQ(test, KeGetProcessorIndexFromNumber(&pn),
+			(ULONG)INVALID_PROCESSOR_INDEX);
+	KUNIT_EXPECT_EQ(test, KeGetProcessorIndexFromNumber(NULL),
+			(ULONG)INVALID_PROCESSOR_INDEX);
+}
+
+/* Targeting the current CPU is not the same as leaving the DPC untargeted. */
+static void ntdpc_test_target_current(struct kunit *test)
+{
+	struct ntdpc_probe p = {};
+	PROCESSOR_NUMBER pn = {};
+	KDPC dpc;
+	int cpu;
+
+	KeInitializeDpc(&dpc, ntdpc_probe_fn, &p);
+	migrate_disable();
+	cpu = smp_processor_id();
+	KeSetTargetProcessorDpc(&dpc, cpu);
+	KUNIT_EXPECT_EQ(test, dpc.Number, MAXIMUM_PROCESSORS + cpu);
+	KUNIT_EXPECT_TRUE(test, KeInsertQueueDpc(&dpc, NULL, NULL));
+	migrate_enable();
+	KUNIT_EXPECT_EQ(test, atomic_read(&p.runs), 1);
+	KUNIT_EXPECT_EQ(test, p.cpu, cpu);
+
+	pn.Number = cpu;
+	KeInitializeDpc(&dpc, ntdpc_probe_fn, &p);
+	KUNIT_EXPECT_EQ(test, dpc.Number, 0);
+	KUNIT_EXPECT_EQ(test, KeSetTargetProcessorDpcEx(&dpc, &pn),
+			STATUS_SUCCESS);
+	KUNIT_EXPECT_EQ(test, dpc.Number, MAXIMUM_PROCESSORS + cpu);
+}
+
+/* KeGenericCallDpc on however many CPUs this kernel has. */
+struct ntdpc_generic_probe {
+	atomic_t calls;
+	atomic_t sync_true;
+	atomic_t sync2_true;
+	atomic_t bad_irql;
+	atomic_t per_cpu[NR_CPUS];
+	PVOID ctx;
+};
+
+static VOID ntdpc_generic_probe_fn(PKDPC dpc, PVOID ctx, PVOID a1, PVOID a2)
+{
+	struct ntdpc_generic_probe *g = ctx;
+
+	if (KeGetCurrentIrql() != DISPATCH_LEVEL || !KeIsExecutingDpc())
+		atomic_inc(&g->bad_irql);
+	atomic_inc(&g->per_cpu[smp_processor_id()]);
+	atomic_inc(&g->calls);
+	if (KeSignalCallDpcSynchronize(a2))
+		atomic_inc(&g->sync_true);
+	/* Everyone passed the first barrier: every CPU has called. */
+	if (atomic_read(&g->calls) != num_online_cpus())
+		atomic_inc(&g->bad_irql);
+	if (KeSignalCallDpcSynchronize(a2))
+		atomic_inc(&g->sync2_true);
+	KeSignalCallDpcDone(a1);
+}
+
+static void ntdpc_test_generic_call(struct kunit *test)
+{
+	struct ntdpc_generic_probe *g;
+	long forgot = ntdpc_misuses(NTDPC_MISUSE_GENERIC_DONE);
+	unsigned int cpu;
+
+	g = kunit_kzalloc(test, sizeof(*g), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, g);
+	KeGenericCallDpc(ntdpc_generic_probe_fn, g);
+	KUNIT_EXPECT_EQ(test, atomic_read(&g->calls), (int)num_online_cpus());
+	KUNIT_EXPECT_EQ(test, atomic_read(&g->sync_true), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&g->sync2_true), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&g->bad_irql), 0);
+	for_each_online_cpu(cpu)
+		KUNIT_EXPECT_EQ_MSG(test, atomic_read(&g->per_cpu[cpu]), 1,
+				    "cpu %u", cpu);
+	KUNIT_EXPECT_EQ(test, ntdpc_misuses(NTDPC_MISUSE_GENERIC_DONE), forgot);
+}
+
+static VOID ntdpc_generic_forgetful_fn(PKDPC dpc, PVOID ctx, PVOID a1, PVOID a2)
+{
+	atomic_inc(ctx);
+}
+
+/* A routine that never calls KeSignalCallDpcDone() cannot hang the caller. */
+static void ntdpc_test_generic_call_no_done(struct kunit *test)
+{
+	long forgot = ntdpc_misuses(NTDPC_MISUSE_GENERIC_DONE);
+	atomic_t calls = ATOMIC_INIT(0);
+
+	KeGenericCallDpc(ntdpc_generic_forgetful_fn, &calls);
+	KUNIT_EXPECT_EQ(test, atomic_read(&calls), (int)num_online_cpus());
+	KUNIT_EXPECT_EQ(test, ntdpc_misuses(NTDPC_MISUSE_GENERIC_DONE),
+			forgot + 1);
+}
+
+static struct kunit_case ntdpc_irql_cases[] = {
+	KUNIT_CASE(ntdpc_test_raise_each_level),
+	KUNIT_CASE(ntdpc_test_raise_nested),
+	KUNIT_CASE(ntdpc_test_dpc_at_apc),
+	KUNIT_CASE(ntdpc_test_dpc_held_until_lower),
+	KUNIT_CASE(ntdpc_test_irql_misuse),
+	KUNIT_CASE(ntdpc_test_context_levels),
+	KUNIT_CASE(ntdpc_test_spinlocks),
+	KUNIT_CASE(ntdpc_test_interlocked),
+	KUNIT_CASE(ntdpc_test_processor_numbers),
+	KUNIT_CASE(ntdpc_test_target_current),
+	KUNIT_CASE(ntdpc_test_generic_call),
+	KUNIT_CASE(ntdpc_test_generic_call_no_done),
+	{}
+};
+
+static struct kunit_suite ntdpc_irql_suite = {
+	.name = "ntdpc_irql",
+	.test_cases = ntdpc_irql_cases,
+};
+kunit_test_suite(ntdpc_irql_suite);
+
+MODULE_LICENSE("GPL");

@@ -1,0 +1,114 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Run ntdpc's KUnit suites in a kernel built from Debian's linux-source-6.1.
+#
+#   scripts/kunit.sh um        UML, one CPU, lockdep + KASAN
+#   scripts/kunit.sh x86_64    QEMU (TCG) with 4 vCPUs, lockdep + KASAN +
+#                              DEBUG_ATOMIC_SLEEP + CPU hotplug
+#   scripts/kunit.sh kcsan     QEMU with 4 vCPUs and KCSAN
+#
+# The source is unpacked once into $NTDPC_CACHE (default ~/.cache/ntdpc),
+# keyed by the package version, and every configuration keeps its own build
+# directory there, so reruns are incremental.  ntdpc is grafted into the
+# tree as drivers/ntdpc and built in.  The run fails on a failed or missing
+# test and on any kernel splat (lockdep, KASAN, KCSAN, BUG, WARNING, sleeping
+# in atomic context); the full console log stays in out/kunit-<config>.log.
+set -euo pipefail
+
+config=${1:-um}
+repo=$(cd "$(dirname "$0")/.." && pwd)
+cache=${NTDPC_CACHE:-$HOME/.cache/ntdpc}
+out=$repo/out
+mkdir -p "$cache" "$out"
+
+"$repo/scripts/install-deps.sh" kunit
+
+debver=$(dpkg-query -W -f='${Version}' linux-source-6.1)
+src=$cache/linux-source-$debver
+if [ ! -f "$src/Makefile" ]; then
+	echo "kunit: unpacking linux-source $debver into $src"
+	rm -rf "$src.tmp"
+	mkdir -p "$src.tmp"
+	tar -xJf /usr/src/linux-source-6.1.tar.xz -C "$src.tmp"
+	mv "$src.tmp/linux-source-6.1" "$src"
+	rmdir "$src.tmp"
+fi
+kver=$(make -s -C "$src" kernelversion)
+
+# Graft ntdpc into the tree.  cp -a keeps timestamps, so unchanged files do
+# not rebuild.
+graft=$src/drivers/ntdpc
+rm -rf "$graft"
+mkdir -p "$graft"
+cp -a "$repo/Kbuild" "$repo/src" "$repo/include" "$repo/probes" "$repo/kunit" "$graft/"
+cp -a "$repo/kunit/Kconfig" "$graft/Kconfig"
+grep -q 'drivers/ntdpc/Kconfig' "$src/drivers/Kconfig" ||
+	sed -i '$ i source "drivers/ntdpc/Kconfig"' "$src/drivers/Kconfig"
+grep -q 'ntdpc/' "$src/drivers/Makefile" ||
+	echo 'obj-$(CONFIG_NTDPC) += ntdpc/' >> "$src/drivers/Makefile"
+
+args=(--jobs="$(nproc)" --raw_output=all)
+case "$config" in
+um)	args+=(--arch=um --kunitconfig="$repo/kunit/um.kunitconfig" --timeout=600) ;;
+x86_64)	args+=(--arch=x86_64 --kunitconfig="$repo/kunit/x86_64.kunitconfig"
+	       --qemu_args="-smp 4 -accel tcg" --timeout=1200) ;;
+kcsan)	args+=(--arch=x86_64 --kunitconfig="$repo/kunit/x86_64-kcsan.kunitconfig"
+	       --qemu_args="-smp 4 -accel tcg" --timeout=1200) ;;
+*)	echo "kunit: unknown configuration '$config' (um, x86_64, kcsan)" >&2; exit 2 ;;
+esac
+build=$cache/build-$config-$kver
+log=$out/kunit-$config.log
+json=$out/kunit-$config.json
+
+echo "kunit: $config in $build (Linux $kver)"
+start=$(date +%s)
+status=0
+( cd "$src" && python3 tools/testing/kunit/kunit.py run --build_dir="$build" "${args[@]}" ) \
+	> "$log" 2>&1 || status=$?
+echo "kunit: build and run took $(( $(date +%s) - start ))s"
+
+if grep -q 'Building KUnit Kernel' "$log" && ! grep -q 'TAP version' "$log"; then
+	tail -n 40 "$log"
+	echo "kunit: $config: the kernel did not build or did not run (see $log)" >&2
+	exit 1
+fi
+
+parse_status=0
+( cd "$src" && python3 tools/testing/kunit/kunit.py parse --json="$json" "$log" ) ||
+	parse_status=$?
+
+# Any splat fails the run, even if every test passed.
+splats='BUG:|WARNING:|INFO: possible|INFO: inconsistent|possible circular locking|'
+splats+='possible recursive locking|inconsistent lock state|KASAN|KCSAN: |'
+splats+='sleeping function called from invalid context|scheduling while atomic|'
+splats+='Kernel panic|Oops|general protection fault|stack-protector'
+if grep -En "$splats" "$log" | grep -v 'kunit:' > "$out/kunit-$config.splats"; then
+	echo "kunit: $config: kernel splats (see $log):" >&2
+	head -n 40 "$out/kunit-$config.splats" >&2
+	status=1
+fi
+
+read -r passed failed skipped < <(python3 - "$json" <<'PY'
+import json, sys
+def walk(t, acc):
+    subs = t.get("sub_groups") or []
+    cases = t.get("test_cases") or []
+    for c in cases:
+        s = c.get("status", "")
+        acc[{"PASS": 0, "FAIL": 1, "SKIP": 2}.get(s, 1)] += 1
+    for g in subs:
+        walk(g, acc)
+acc = [0, 0, 0]
+try:
+    walk(json.load(open(sys.argv[1])), acc)
+except Exception:
+    acc = [0, 1, 0]
+print(*acc)
+PY
+)
+echo "kunit-$config: $passed passed, $failed failed, $skipped skipped"
+if [ "$passed" -eq 0 ] || [ "$failed" -ne 0 ] || [ "$parse_status" -ne 0 ]; then
+	status=1
+fi
+exit $status

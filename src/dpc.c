@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The KDPC object: initialisation, importance, target, and the NT calls that
+ * queue and dequeue it.  The queues themselves are in queue.c.
+ */
+#include <linux/cpumask.h>
+
+#include "internal.h"
+
+/* Checks every entry point makes before touching a KDPC. */
+bool ntdpc_dpc_valid(PRKDPC dpc, unsigned long caller)
+{
+	if (unlikely(!dpc)) {
+		ntdpc_report_misuse(NTDPC_MISUSE_BAD_DPC, caller, "NULL KDPC");
+		return false;
+	}
+	if (unlikely(dpc->Type != DpcObject || !dpc->DeferredRoutine)) {
+		ntdpc_report_misuse(NTDPC_MISUSE_BAD_DPC, caller,
+				    "KDPC %p was never initialised (Type %u)",
+				    dpc, dpc->Type);
+		return false;
+	}
+	if (unlikely(dpc->Importance > MediumHighImportance)) {
+		ntdpc_report_misuse(NTDPC_MISUSE_BAD_IMPORTANCE, caller,
+				    "KDPC %p has importance %u", dpc,
+				    dpc->Importance);
+		return false;
+	}
+	return true;
+}
+
+/**
+ * KeInitializeDpc() - initialise a DPC object
+ * @Dpc: caller-allocated KDPC, in memory that outlives any queued instance
+ * @DeferredRoutine: routine called at DISPATCH_LEVEL when the DPC runs
+ * @DeferredContext: its second argument
+ *
+ * Sets Type to DpcObject, Importance to MediumImportance, Number to 0 (not
+ * targeted: the DPC runs on the CPU that queues it), DpcData to NULL (not
+ * queued), and the routine and context.  As on NT, the list entry and the
+ * system arguments are left alone.  A NULL @Dpc or @DeferredRoutine is
+ * reported and the object is left uninitialised, so it cannot be queued.
+ */
+VOID KeInitializeDpc(PRKDPC Dpc, PKDEFERRED_ROUTINE DeferredRoutine,
+		     PVOID DeferredContext)
+{
+	if (unlikely(!Dpc || !DeferredRoutine)) {
+		ntdpc_report_misuse(NTDPC_MISUSE_BAD_DPC, _RET_IP_,
+				    "KeInitializeDpc(%p, %ps): NULL argument",
+				    Dpc, DeferredRoutine);
+		return;
+	}
+	Dpc->Type = DpcObject;
+	Dpc->Importance = MediumImportance;
+	Dpc->Number = 0;
+	Dpc->DeferredRoutine = DeferredRoutine;
+	Dpc->DeferredContext = DeferredContext;
+	WRITE_ONCE(Dpc->DpcData, NULL);
+}
+EXPORT_SYMBOL_GPL(KeInitializeDpc);
+
+/**
+ * KeInsertQueueDpc() - queue a DPC
+ * @Dpc: an initialised DPC
+ * @SystemArgument1: third argument of the routine
+ * @SystemArgument2: fourth argument of the routine
+ *
+ * Callable at any IRQL, hardirq context included.  The DPC goes to its
+ * target CPU's queue (KeSetTargetProcessorDpc()), or to the current CPU's;
+ * HighImportance at the head, every other importance at the tail.  Queued at
+ * PASSIVE_LEVEL on the current CPU (and not Low), it has run by the time this
+ * returns; queued at DISPATCH_LEVEL or above, it runs once the CPU drops
+ * below DISPATCH_LEVEL.
+ *
+ * Return: TRUE if queued.  FALSE if it was already queued, in which case
+ * nothing changes, the system arguments included; FALSE also for a NULL or
+ * uninitialised DPC, which is reported.
+ */
+BOOLEAN KeInsertQueueDpc(PRKDPC Dpc, PVOID SystemArgument1,
+			 PVOID SystemArgument2)
+{
+	unsigned int number;
+	int cpu = -1;
+
+	if (!ntdpc_dpc_valid(Dpc, _RET_IP_))
+		return FALSE;
+	number = READ_ONCE(Dpc->Number);
+	if (ntdpc_dpc_targeted(number)) {
+		cpu = number - MAXIMUM_PROCESSORS;
+		if (unlikely(cpu >= nr_cpu_ids)) {
+			ntdpc_report_misuse(NTDPC_MISUSE_BAD_TARGET, _RET_IP_,
+					    "KDPC %p targets CPU %d, which cannot exist",
+					    Dpc, cpu);
+			return FALSE;
+		}
+	}
+	return ntdpc_enqueue(Dpc, SystemArgument1, SystemArgument2, cpu,
+			     false);
+}
+EXPORT_SYMBOL_GPL(KeInsertQueueDpc);
+
+/**
+ * KeRemoveQueueDpc() - take a queued DPC off its queue
+ * @Dpc: the DPC
+ *
+ * Callable at any IRQL.  When it returns TRUE the routine has not started
+ * for that insertion and will not run for it.
+ *
+ * Return: TRUE if the DPC was queued and is now removed, else FALSE.
+ */
+BOOLEAN KeRemoveQueueDpc(PRKDPC Dpc)
+{
+	struct ntdpc_list *list;
+	unsigned long flags;
+	BOOLEAN removed = FALSE;
+
+	if (!ntdpc_dpc_valid(Dpc, _RET_IP_))
+		return FALSE;
+	list = READ_ONCE(Dpc->DpcData);
+	if (!list)
+		return FALSE;
+	raw_spin_lock_irqsave(&list->lock, flags);
+	/* Recheck: it may have been drained, or moved by CPU hotplug. */
+	if (Dpc->DpcData == list) {
+		list_del((struct list_head *)&Dpc->DpcListEntry);
+		list->depth--;
+		WRITE_ONCE(Dpc->DpcData, NULL);
+		removed = TRUE;
+	}
+	raw_spin_unlock_irqrestore(&list->lock, flags);
+	return removed;
+}
+EXPORT_SYMBOL_GPL(KeRemoveQueueDpc);
+
+/**
+ * KeSetImportanceDpc() - set where the DPC is queued and how soon it runs
+ * @Dpc: an initialised DPC
+ * @Importance: LowImportance, MediumImportance, MediumHighImportance or
+ *	HighImportance
+ *
+ * Affects the next insertion only, not an instance already queued.  An
+ * unknown importance is reported and ignored.
+ */
+VOID KeSetImportanceDpc(PRKDPC Dpc, KDPC_IMPORTANCE Importance)
+{
+	if (!ntdpc_dpc_valid(Dpc, _RET_IP_))
+		return;
+	if (unlikely((unsigned int)Importance > MediumHighImportance)) {
+		ntdpc_report_misuse(NTDPC_MISUSE_BAD_IMPORTANCE, _RET_IP_,
+				    "KeSetImportanceDpc(%p, %d)", Dpc,
+				    Importance);
+		return;
+	}
+	WRITE_ONCE(Dpc->Importance, Importance);
+}
+EXPORT_SYMBOL_GPL(KeSetImportanceDpc);
+
+static bool ntdpc_target_ok(unsigned int cpu)
+{
+	return cpu < nr_cpu_ids && cpu_online(cpu);
+}
+
+/**
+ * KeSetTargetProcessorDpc() - make a DPC run on one processor
+ * @Dpc: an initialised DPC
+ * @Number: processor index (group 0)
+ *
+ * Affects the next insertion only.  A processor that does not exist or is
+ * offline is reported and the target is left unchanged.  A DPC targeted at
+ * the current processor is still targeted: queued later from another CPU it
+ * runs on @Number, unlike an untargeted DPC.
+ */
+VOID KeSetTargetProcessorDpc(PRKDPC Dpc, CCHAR Number)
+{
+	unsigned int cpu = (unsigned char)Number;
+
+	if (!ntdpc_dpc_valid(Dpc, _RET_IP_))
+		return;
+	if (unlikely(!ntdpc_target_ok(cpu))) {
+		ntdpc_report_misuse(NTDPC_MISUSE_BAD_TARGET, _RET_IP_,
+				    "KeSetTargetProcessorDpc(%p, %u): no such online CPU",
+				    Dpc, cpu);
+		return;
+	}
+	WRITE_ONCE(Dpc->Number, MAXIMUM_PROCESSORS + cpu);
+}
+EXPORT_SYMBOL_GPL(KeSetTargetProcessorDpc);
+
+/**
+ * KeSetTargetProcessorDpcEx() - KeSetTargetProcessorDpc() by PROCESSOR_NUMBER
+ * @Dpc: an initialised DPC
+ * @ProcNumber: group (must be 0) and number of the processor
+ *
+ * Return: STATUS_SUCCESS, or STATUS_INVALID_PARAMETER for a bad DPC, a
+ * group other than 0, or a processor that does not exist or is offline (the
+ * target is then unchanged).
+ */
+NTSTATUS KeSetTargetProcessorDpcEx(PKDPC Dpc, PPROCESSOR_NUMBER ProcNumber)
+{
+	if (!ntdpc_dpc_valid(Dpc, _RET_IP_))
+		return STATUS_INVALID_PARAMETER;
+	if (!ProcNumber || ProcNumber->Group != 0 ||
+	    !ntdpc_target_ok(ProcNumber->Number))
+		return STATUS_INVALID_PARAMETER;
+	WRITE_ONCE(Dpc->Number, MAXIMUM_PROCESSORS + ProcNumber->Number);
+	return STATUS_SUCCESS;
+}
+EXPORT_SYMBOL_GPL(KeSetTargetProcessorDpcEx);
+
+/* The KDPC routine behind every device's DpcForIsr. */
+static VOID ntdpc_io_dpc(PKDPC Dpc, PVOID DeferredContext, PVOID Irp,
+			 PVOID Context)
+{
+	PDEVICE_OBJECT dev = DeferredContext;
+	PIO_DPC_ROUTINE routine = dev->DpcForIsr;
+
+	/* Unload checks look for the driver's routine, not this one. */
+	WRITE_ONCE(this_cpu_ptr(&ntdpc_cpus)->running, (void *)routine);
+	routine(Dpc, dev, Irp, Context);
+}
+
+/**
+ * IoInitializeDpcRequest() - set up a device's DpcForIsr
+ * @DeviceObject: the device; its embedded Dpc is initialised
+ * @DpcRoutine: called as DpcRoutine(Dpc, DeviceObject, Irp, Context) at
+ *	DISPATCH_LEVEL after IoRequestDpc(DeviceObject, Irp, Context)
+ *
+ * NT casts the IO_DPC_ROUTINE to a KDEFERRED_ROUTINE; ntdpc calls it through
+ * a routine of the right type instead, so kernels with control-flow
+ * integrity checks accept the call.
+ */
+VOID IoInitializeDpcRequest(PDEVICE_OBJECT DeviceObject,
+			    PIO_DPC_ROUTINE DpcRoutine)
+{
+	if (unlikely(!DeviceObject || !DpcRoutine)) {
+		ntdpc_report_misuse(NTDPC_MISUSE_BAD_DPC, _RET_IP_,
+				    "IoInitializeDpcRequest(%p, %ps): NULL argument",
+				    DeviceObject, DpcRoutine);
+		return;
+	}
+	DeviceObject->DpcForIsr = DpcRoutine;
+	KeInitializeDpc(&DeviceObject->Dpc, ntdpc_io_dpc, DeviceObject);
+}
+EXPORT_SYMBOL_GPL(IoInitializeDpcRequest);
+
+/* The driver's own routine behind a DPC, for unload checks and reports. */
+void *ntdpc_routine_of(PKDPC dpc)
+{
+	if (dpc->DeferredRoutine == ntdpc_io_dpc)
+		return ((PDEVICE_OBJECT)dpc->DeferredContext)->DpcForIsr;
+	return dpc->DeferredRoutine;
+}

@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KeGenericCallDpc(): run a routine once on every active CPU at
+ * DISPATCH_LEVEL, with a barrier the routines can meet at.
+ *
+ * One High-importance DPC per online CPU, targeted there, kicks every CPU at
+ * once.  They are queued with this CPU at DISPATCH_LEVEL, so the local one
+ * cannot start (and spin in a barrier) before the others are queued.  The
+ * call returns when every routine has returned, whether or not it called
+ * KeSignalCallDpcDone(), so a forgetful routine cannot hang the caller.
+ */
+#include <linux/completion.h>
+#include <linux/cpu.h>
+#include <linux/mutex.h>
+
+#include "internal.h"
+
+/* Sense-reversing barrier: the last CPU to arrive flips the generation. */
+struct ntdpc_call_barrier {
+	atomic_t remaining;
+	atomic_t generation;
+	int count;
+};
+
+struct ntdpc_generic_call {
+	PKDEFERRED_ROUTINE routine;
+	PVOID context;
+	atomic_t done;			/* KeSignalCallDpcDone() countdown */
+	struct ntdpc_call_barrier barrier;
+	atomic_t returned;
+	struct completion all_returned;
+};
+
+static DEFINE_MUTEX(ntdpc_generic_mutex);
+static DEFINE_PER_CPU(KDPC, ntdpc_generic_dpc);
+
+static VOID ntdpc_generic_fn(PKDPC dpc, PVOID ctx, PVOID arg1, PVOID arg2)
+{
+	struct ntdpc_generic_call *call = ctx;
+
+	call->routine(dpc, call->context, arg1, arg2);
+	if (atomic_dec_and_test(&call->returned))
+		complete(&call->all_returned);
+}
+
+/**
+ * KeGenericCallDpc() - run a routine on every active processor
+ * @Routine: called as Routine(Dpc, Context, SystemArgument1, SystemArgument2)
+ *	at DISPATCH_LEVEL on each online CPU, concurrently
+ * @Context: its second argument
+ *
+ * SystemArgument1 is for KeSignalCallDpcDone(), SystemArgument2 for
+ * KeSignalCallDpcSynchronize().  Returns after every routine has returned.
+ * CPU hotplug is held off for the duration.
+ *
+ * Context: PASSIVE_LEVEL; sleeps.  Called higher, or with a NULL @Routine,
+ * it is reported and does nothing.
+ */
+VOID KeGenericCallDpc(PKDEFERRED_ROUTINE Routine, PVOID Context)
+{
+	struct ntdpc_generic_call call = {
+		.routine = Routine,
+		.context = Context,
+	};
+	unsigned int cpu, n;
+	KIRQL old;
+
+	if (unlikely(!Routine || KeGetCurrentIrql() != PASSIVE_LEVEL)) {
+		ntdpc_report_misuse(NTDPC_MISUSE_BAD_IRQL, _RET_IP_,
+				    "KeGenericCallDpc(%ps) at IRQL %u, needs PASSIVE_LEVEL and a routine",
+				    Routine, KeGetCurrentIrql());
+		return;
+	}
+
+	mutex_lock(&ntdpc_generic_mutex);
+	cpus_read_lock();
+	n = num_online_cpus();
+	atomic_set(&call.done, n);
+	atomic_set(&call.returned, n);
+	atomic_set(&call.barrier.remaining, n);
+	atomic_set(&call.barrier.generation, 0);
+	call.barrier.count = n;
+	init_completion(&call.all_returned);
+
+	old = ntdpc_raise_irql(DISPATCH_LEVEL, _RET_IP_);
+	for_each_online_cpu(cpu) {
+		PKDPC dpc = per_cpu_ptr(&ntdpc_generic_dpc, cpu);
+
+		KeInitializeDpc(dpc, ntdpc_generic_fn, &call);
+		dpc->Importance = HighImportance;
+		dpc->Number = MAXIMUM_PROCESSORS + cpu;
+		ntdpc_enqueue(dpc, &call.done, &call.barrier, cpu, true);
+	}
+	ntdpc_lower_irql(old, _RET_IP_);
+
+	wait_for_completion(&call.all_returned);
+	cpus_read_unlock();
+	mutex_unlock(&ntdpc_generic_mutex);
+
+	if (atomic_read(&call.done) != 0)
+		ntdpc_report_misuse(NTDPC_MISUSE_GENERIC_DONE, _RET_IP_,
+				    "%ps returned on %d CPU(s) without KeSignalCallDpcDone()",
+				    Routine, atomic_read(&call.done));
+}
+EXPORT_SYMBOL_GPL(KeGenericCallDpc);
+
+/**
+ * KeSignalCallDpcDone() - tell KeGenericCallDpc() this CPU's routine is done
+ * @SystemArgument1: the routine's SystemArgument1
+ */
+VOID KeSignalCallDpcDone(PVOID SystemArgument1)
+{
+	atomic_dec((atomic_t *)SystemArgument1);
+}
+EXPORT_SYMBOL_GPL(KeSignalCallDpcDone);
+
+/**
+ * KeSignalCallDpcSynchronize() - barrier across a KeGenericCallDpc()'s CPUs
+ * @SystemArgument2: the routine's SystemArgument2
+ *
+ * Waits, spinning at DISPATCH_LEVEL, until the routine on every CPU of the
+ * call has reached the barrier.  May be used several times in one routine.
+ *
+ * Return: TRUE on exactly one CPU (the last to arrive), FALSE on the others.
+ */
+BOOLEAN KeSignalCallDpcSynchronize(PVOID SystemArgument2)
+{
+	struct ntdpc_call_barrier *b = SystemArgument2;
+	int gen = atomic_read(&b->generation);
+
+	if (atomic_dec_and_test(&b->remaining)) {
+		atomic_set(&b->remaining, b->count);
+		atomic_inc_return_release(&b->generation);
+		return TRUE;
+	}
+	while (atomic_read_acquire(&b->generation) == gen)
+		cpu_relax();
+	return FALSE;
+}
+EXPORT_SYMBOL_GPL(KeSignalCallDpcSynchronize);

@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ntdpc internals shared by the files in src/ and by the KUnit suites.
+ * Nothing here is part of the public interface (include/ntdpc/ntddk.h).
+ */
+#ifndef _NTDPC_INTERNAL_H
+#define _NTDPC_INTERNAL_H
+
+#include <linux/hrtimer.h>
+#include <linux/interrupt.h>
+#include <linux/list.h>
+#include <linux/percpu.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
+#include <ntdpc/ntddk.h>
+
+#include "bh.h"
+
+/*
+ * One DPC queue.  KDPC.DpcData points at the ntdpc_list that holds the DPC,
+ * so KeRemoveQueueDpc() finds the right lock without a search.  Lists live in
+ * per-CPU memory that is never freed, so a stale DpcData read is harmless.
+ */
+struct ntdpc_list {
+	raw_spinlock_t lock;
+	struct list_head head;		/* of KDPC.DpcListEntry */
+	unsigned int depth;
+	unsigned int cpu;
+	bool online;			/* false: CPU dead, list spliced away */
+};
+
+/*
+ * Per-CPU DPC state, the counterpart of the DPC fields of NT's KPRCB.
+ * Everything below dpcs is protected by dpcs.lock unless noted.
+ */
+struct ntdpc_cpu {
+	struct ntdpc_list dpcs;
+
+	bool request_pending;		/* drain scheduled, not yet started */
+	bool draining;			/* the drain loop is running */
+	void *running;			/* routine being called, for unload */
+
+	/* NT's request-rate bookkeeping (KPRCB DpcRequestRate & co). */
+	unsigned long inserted;		/* DpcCount */
+	unsigned long rate_count;	/* DpcLastCount */
+	unsigned long rate_jiffies;
+	unsigned int rate;		/* DpcRequestRate, per tick */
+	unsigned int max_depth;		/* MaximumDpcQueueDepth, adapted */
+	unsigned int adjust_ticks;
+
+	/* Delivers DPCs queued without a request within one tick. */
+	struct hrtimer deliver_timer;
+
+	struct ntdpc_bh bh;
+
+	/* Counters, written by this CPU's drain or under dpcs.lock. */
+	unsigned long stat_run;
+	unsigned long stat_drains;
+	unsigned long stat_budget_exhausted;
+	unsigned long stat_kicks;
+	unsigned long stat_redirected;
+} ____cacheline_aligned_in_smp;
+
+DECLARE_PER_CPU_SHARED_ALIGNED(struct ntdpc_cpu, ntdpc_cpus);
+
+/* Tunables (module parameters, NT registry names where NT has one). */
+extern unsigned int MaximumDpcQueueDepth;
+extern unsigned int MinimumDpcRate;
+extern unsigned int AdjustDpcThreshold;
+extern unsigned int IdealDpcRate;
+extern unsigned int ntdpc_drain_budget;
+
+/* Misuse reporting: counted always, printed once per kind per interval. */
+enum ntdpc_misuse {
+	NTDPC_MISUSE_BAD_DPC,		/* NULL or never-initialised KDPC */
+	NTDPC_MISUSE_BAD_IMPORTANCE,
+	NTDPC_MISUSE_BAD_TARGET,
+	NTDPC_MISUSE_RAISE_LOWER,	/* KeRaiseIrql to a lower level */
+	NTDPC_MISUSE_LOWER_HIGHER,	/* KeLowerIrql to a higher level */
+	NTDPC_MISUSE_LOWER_BELOW,	/* below the level the context has */
+	NTDPC_MISUSE_BAD_IRQL,		/* call made at a forbidden IRQL */
+	NTDPC_MISUSE_ROUTINE_IRQL,	/* routine returned at another IRQL */
+	NTDPC_MISUSE_GENERIC_DONE,	/* generic call without Done */
+	NTDPC_MISUSE_NR,
+};
+
+extern atomic_long_t ntdpc_misuse_count[NTDPC_MISUSE_NR];
+
+__printf(3, 4)
+void ntdpc_report_misuse(enum ntdpc_misuse kind, unsigned long caller,
+			 const char *fmt, ...);
+
+/* dpc.c */
+bool ntdpc_dpc_valid(PRKDPC dpc, unsigned long caller);
+void *ntdpc_routine_of(PKDPC dpc);
+
+/* queue.c */
+int ntdpc_queue_init(void);
+void ntdpc_queue_exit(void);
+bool ntdpc_enqueue(PRKDPC dpc, PVOID arg1, PVOID arg2, int cpu, bool force);
+void ntdpc_retire_dpcs(struct ntdpc_cpu *c);
+void ntdpc_queue_cpu_online(unsigned int cpu);
+void ntdpc_queue_cpu_dead(unsigned int cpu);
+unsigned int ntdpc_purge(bool (*match)(PKDPC dpc, void *arg), void *arg);
+bool ntdpc_running_match(bool (*match)(void *routine, void *arg), void *arg);
+
+/* irql.c */
+KIRQL ntdpc_raise_irql(KIRQL new, unsigned long caller);
+void ntdpc_lower_irql(KIRQL new, unsigned long caller);
+void ntdpc_executing_enter(void);
+void ntdpc_executing_exit(void);
+void ntdpc_irql_reset_context(void);
+
+/* flush.c */
+void ntdpc_flush_all(void);
+#ifdef CONFIG_MODULES
+int ntdpc_unload_init(void);
+void ntdpc_unload_exit(void);
+#else
+static inline int ntdpc_unload_init(void) { return 0; }
+static inline void ntdpc_unload_exit(void) { }
+#endif
+unsigned int ntdpc_quiesce(bool (*match)(void *routine, void *arg),
+			   void *arg);
+
+/* cpu.c */
+int ntdpc_hotplug_init(void);
+void ntdpc_hotplug_exit(void);
+
+/* A targeted DPC's Number: MAXIMUM_PROCESSORS + CPU, as on NT; 0 = untargeted. */
+static inline bool ntdpc_dpc_targeted(unsigned int number)
+{
+	return number >= MAXIMUM_PROCESSORS;
+}
+
+#endif /* _NTDPC_INTERNAL_H */

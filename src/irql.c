@@ -1,0 +1,266 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Emulated IRQL.
+ *
+ * NT's IRQL is a per-processor priority; Linux has none, but every level a
+ * driver can see maps onto a Linux context with the same guarantee:
+ *
+ *   PASSIVE_LEVEL   preemptible task context
+ *   APC_LEVEL       preemption off (stricter than NT: no sleeping)
+ *   DISPATCH_LEVEL  bottom halves off (implies preemption off): no DPC runs
+ *                   on this CPU, exactly the guarantee NT gives; DPC
+ *                   routines run in softirq context, which is the same state
+ *   3..HIGH_LEVEL   local interrupts off
+ *
+ * The level a caller sees is the higher of what its context already imposes
+ * (a hardirq handler or interrupts off is HIGH_LEVEL, softirq context or
+ * bottom halves off is DISPATCH_LEVEL) and what it raised to explicitly.
+ * Explicit levels are kept per CPU and per context (task, softirq, hardirq,
+ * NMI), since an interrupt can nest on top of a raised task; and a raised
+ * level is always non-preemptible, so per-CPU storage is stable.  The first
+ * raise in a context records the level it started from (the floor): lowering
+ * below it would undo state this code did not set, so it is refused.
+ *
+ * Lowering below DISPATCH_LEVEL is local_bh_enable(), which runs pending
+ * softirqs, so DPCs queued while raised run before KeLowerIrql() returns.
+ */
+#include <linux/preempt.h>
+
+#include "internal.h"
+
+enum { NTDPC_CTX_TASK, NTDPC_CTX_SOFTIRQ, NTDPC_CTX_HARDIRQ, NTDPC_CTX_NMI,
+       NTDPC_CTX_NR };
+
+struct ntdpc_irql {
+	KIRQL raised[NTDPC_CTX_NR];	/* 0: nothing raised in that context */
+	KIRQL floor[NTDPC_CTX_NR];
+	unsigned int executing;		/* DPC routines running on this CPU */
+};
+
+static DEFINE_PER_CPU(struct ntdpc_irql, ntdpc_irql);
+
+static inline unsigned int ntdpc_ctx(void)
+{
+	if (in_nmi())
+		return NTDPC_CTX_NMI;
+	if (in_hardirq())
+		return NTDPC_CTX_HARDIRQ;
+	if (in_serving_softirq())
+		return NTDPC_CTX_SOFTIRQ;
+	return NTDPC_CTX_TASK;
+}
+
+/* The level the context imposes before any explicit raise. */
+static inline KIRQL ntdpc_base_irql(void)
+{
+	if (in_nmi() || in_hardirq() || irqs_disabled())
+		return HIGH_LEVEL;
+	if (in_softirq())
+		return DISPATCH_LEVEL;
+	return PASSIVE_LEVEL;
+}
+
+static KIRQL ntdpc_current_irql(unsigned int ctx)
+{
+	KIRQL raised = this_cpu_read(ntdpc_irql.raised[ctx]);
+
+	/*
+	 * Above DISPATCH_LEVEL the interrupts-off state is our own doing (a
+	 * raise from HIGH_LEVEL can only be to HIGH_LEVEL), so the raised
+	 * level is the answer, not the HIGH_LEVEL that interrupts-off implies.
+	 */
+	if (raised > DISPATCH_LEVEL)
+		return raised;
+	return max_t(KIRQL, ntdpc_base_irql(), raised);
+}
+
+static void ntdpc_irql_up(KIRQL from, KIRQL to)
+{
+	if (from < DISPATCH_LEVEL && to >= DISPATCH_LEVEL) {
+		local_bh_disable();
+		if (from == APC_LEVEL)
+			preempt_enable();	/* bh-off keeps it off */
+	} else if (from == PASSIVE_LEVEL && to == APC_LEVEL) {
+		preempt_disable();
+	}
+	if (from <= DISPATCH_LEVEL && to > DISPATCH_LEVEL)
+		local_irq_disable();
+}
+
+static void ntdpc_irql_down(KIRQL from, KIRQL to)
+{
+	if (from > DISPATCH_LEVEL && to <= DISPATCH_LEVEL)
+		local_irq_enable();
+	if (from >= DISPATCH_LEVEL && to < DISPATCH_LEVEL) {
+		if (to == APC_LEVEL)
+			preempt_disable();
+		local_bh_enable();	/* pending DPCs run here */
+	} else if (from == APC_LEVEL && to == PASSIVE_LEVEL) {
+		preempt_enable();
+	}
+}
+
+/**
+ * ntdpc_raise_irql() - KeRaiseIrql() with the caller to report
+ * @new: level to raise to
+ * @caller: return address blamed for misuse
+ *
+ * Return: the previous level.  A raise to a lower level, or past
+ * HIGH_LEVEL, is reported and changes nothing.
+ */
+KIRQL ntdpc_raise_irql(KIRQL new, unsigned long caller)
+{
+	unsigned int ctx = ntdpc_ctx();
+	KIRQL cur = ntdpc_current_irql(ctx);
+
+	if (unlikely(new < cur || new > HIGH_LEVEL)) {
+		ntdpc_report_misuse(NTDPC_MISUSE_RAISE_LOWER, caller,
+				    "KeRaiseIrql to %u from %u", new, cur);
+		return cur;
+	}
+	if (new == PASSIVE_LEVEL)
+		return cur;
+	ntdpc_irql_up(cur, new);
+	/* Non-preemptible from here: the per-CPU slot is ours. */
+	if (!__this_cpu_read(ntdpc_irql.raised[ctx]))
+		__this_cpu_write(ntdpc_irql.floor[ctx], cur);
+	__this_cpu_write(ntdpc_irql.raised[ctx], new);
+	return cur;
+}
+
+/**
+ * ntdpc_lower_irql() - KeLowerIrql() with the caller to report
+ * @new: level to return to, normally what the matching raise returned
+ * @caller: return address blamed for misuse
+ */
+void ntdpc_lower_irql(KIRQL new, unsigned long caller)
+{
+	unsigned int ctx = ntdpc_ctx();
+	KIRQL cur = ntdpc_current_irql(ctx);
+	KIRQL floor;
+
+	if (unlikely(new > cur)) {
+		ntdpc_report_misuse(NTDPC_MISUSE_LOWER_HIGHER, caller,
+				    "KeLowerIrql to %u from %u", new, cur);
+		return;
+	}
+	if (!this_cpu_read(ntdpc_irql.raised[ctx])) {
+		if (new < cur)
+			ntdpc_report_misuse(NTDPC_MISUSE_LOWER_BELOW, caller,
+					    "KeLowerIrql to %u, but %u is this context's own level",
+					    new, cur);
+		return;
+	}
+	floor = __this_cpu_read(ntdpc_irql.floor[ctx]);
+	if (unlikely(new < floor)) {
+		ntdpc_report_misuse(NTDPC_MISUSE_LOWER_BELOW, caller,
+				    "KeLowerIrql to %u, below %u where this context started",
+				    new, floor);
+		new = floor;
+	}
+	__this_cpu_write(ntdpc_irql.raised[ctx], new == floor ? 0 : new);
+	ntdpc_irql_down(cur, new);
+}
+
+/**
+ * KeGetCurrentIrql() - the IRQL of the current processor
+ *
+ * Inside a DPC routine this is DISPATCH_LEVEL; in a Linux hardirq handler (an
+ * ISR) or with local interrupts off it is HIGH_LEVEL; in softirq context or
+ * with bottom halves off it is DISPATCH_LEVEL; otherwise PASSIVE_LEVEL, or
+ * whatever KeRaiseIrql() raised it to.  Callable in any context.
+ *
+ * Return: the current IRQL.
+ */
+KIRQL KeGetCurrentIrql(void)
+{
+	return ntdpc_current_irql(ntdpc_ctx());
+}
+EXPORT_SYMBOL_GPL(KeGetCurrentIrql);
+
+/**
+ * KeRaiseIrql() - raise the processor's IRQL
+ * @NewIrql: the level to raise to, not below the current one
+ * @OldIrql: receives the previous level, for KeLowerIrql()
+ *
+ * Raising to DISPATCH_LEVEL holds off DPCs and preemption on this CPU; above
+ * DISPATCH_LEVEL local interrupts are off too.  Raising to a lower level is a
+ * caller bug (fatal on NT): it is reported once and changes nothing, and
+ * @OldIrql still receives the current level so a matching KeLowerIrql() is
+ * harmless.
+ */
+VOID KeRaiseIrql(KIRQL NewIrql, PKIRQL OldIrql)
+{
+	KIRQL old = ntdpc_raise_irql(NewIrql, _RET_IP_);
+
+	if (OldIrql)
+		*OldIrql = old;
+}
+EXPORT_SYMBOL_GPL(KeRaiseIrql);
+
+/**
+ * KeLowerIrql() - restore the IRQL saved by KeRaiseIrql()
+ * @NewIrql: the level KeRaiseIrql() returned
+ *
+ * Dropping below DISPATCH_LEVEL runs the DPCs queued on this CPU before it
+ * returns, as NT's DPC software interrupt does.  Lowering to a higher level,
+ * or below the level the caller's context started at, is reported once; the
+ * IRQL is left consistent.
+ */
+VOID KeLowerIrql(KIRQL NewIrql)
+{
+	ntdpc_lower_irql(NewIrql, _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(KeLowerIrql);
+
+/**
+ * KeRaiseIrqlToDpcLevel() - raise to DISPATCH_LEVEL
+ *
+ * Return: the previous IRQL.
+ */
+KIRQL KeRaiseIrqlToDpcLevel(void)
+{
+	return ntdpc_raise_irql(DISPATCH_LEVEL, _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(KeRaiseIrqlToDpcLevel);
+
+/**
+ * KeRaiseIrqlToSynchLevel() - raise to SYNCH_LEVEL (local interrupts off)
+ *
+ * Return: the previous IRQL.
+ */
+KIRQL KeRaiseIrqlToSynchLevel(void)
+{
+	return ntdpc_raise_irql(SYNCH_LEVEL, _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(KeRaiseIrqlToSynchLevel);
+
+/**
+ * KeIsExecutingDpc() - is a DPC routine running on this processor?
+ *
+ * True inside a DPC routine, and in an interrupt that arrived while one was
+ * running on this CPU (as NT's DpcRoutineActive).
+ *
+ * Return: TRUE or FALSE.
+ */
+BOOLEAN KeIsExecutingDpc(void)
+{
+	return this_cpu_read(ntdpc_irql.executing) != 0;
+}
+EXPORT_SYMBOL_GPL(KeIsExecutingDpc);
+
+void ntdpc_executing_enter(void)
+{
+	__this_cpu_inc(ntdpc_irql.executing);
+}
+
+void ntdpc_executing_exit(void)
+{
+	__this_cpu_dec(ntdpc_irql.executing);
+}
+
+/* After a routine left its IRQL raised: the drain's softirq slot starts clean. */
+void ntdpc_irql_reset_context(void)
+{
+	__this_cpu_write(ntdpc_irql.raised[NTDPC_CTX_SOFTIRQ], 0);
+}
