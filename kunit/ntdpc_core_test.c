@@ -19,7 +19,7 @@ static void ntdpc_test_initialize(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, dpc.Number, 0);
 	KUNIT_EXPECT_PTR_EQ(test, dpc.DpcData, NULL);
 	KUNIT_EXPECT_PTR_EQ(test, (void *)dpc.DeferredRoutine, (void *)ntdpc_probe_fn);
-	KUNIT_EXPECT_PTR_EQ(test, dpc.DeferredContext, (PVOID)&p);
+	KUNIT_EXPECT_PTR_EQ(test, dpc.DeferredContext, (void *)&p);
 	/* NT leaves the list entry and the system arguments alone. */
 	KUNIT_EXPECT_EQ(test, (unsigned long)dpc.SystemArgument1,
 			0xa5a5a5a5a5a5a5a5UL);
@@ -71,7 +71,7 @@ static void ntdpc_test_insert_twice(struct kunit *test)
 	KUNIT_EXPECT_PTR_EQ(test, dpc.SystemArgument1, (PVOID)11);
 	KUNIT_EXPECT_PTR_EQ(test, dpc.SystemArgument2, (PVOID)12);
 	/* At DISPATCH_LEVEL nothing is delivered on this CPU. */
-	udelay(100);
+	mdelay(1);
 	KUNIT_EXPECT_EQ(test, atomic_read(&p.runs), 0);
 	KeLowerIrql(old);
 	KUNIT_EXPECT_EQ(test, atomic_read(&p.runs), 1);
@@ -92,7 +92,7 @@ static VOID ntdpc_requeue_fn(PKDPC dpc, PVOID ctx, PVOID a1, PVOID a2)
 {
 	struct ntdpc_requeue *r = ctx;
 
-	r->data_clear = READ_ONCE(dpc->DpcData) == NULL;
+	r->data_clear = !READ_ONCE(dpc->DpcData);
 	if (++r->runs < r->max)
 		r->requeued = KeInsertQueueDpc(dpc, a1, a2);
 }
@@ -579,6 +579,7 @@ static struct kunit_suite ntdpc_core_suite = {
 	.name = "ntdpc_core",
 	.test_cases = ntdpc_core_cases,
 };
+
 kunit_test_suite(ntdpc_core_suite);
 
 MODULE_LICENSE("GPL");

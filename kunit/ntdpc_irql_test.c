@@ -78,7 +78,7 @@ static void ntdpc_test_dpc_held_until_lower(struct kunit *test)
 	KeRaiseIrql(SYNCH_LEVEL, &old);
 	KeInsertQueueDpc(&dpc, NULL, NULL);
 	KeLowerIrql(DISPATCH_LEVEL);
-	udelay(100);
+	mdelay(1);
 	KUNIT_EXPECT_EQ(test, atomic_read(&p.runs), 0);
 	mid = KeGetCurrentIrql();
 	KUNIT_EXPECT_EQ(test, mid, DISPATCH_LEVEL);
@@ -365,6 +365,7 @@ static struct kunit_suite ntdpc_irql_suite = {
 	.name = "ntdpc_irql",
 	.test_cases = ntdpc_irql_cases,
 };
+
 kunit_test_suite(ntdpc_irql_suite);
 
 MODULE_LICENSE("GPL");

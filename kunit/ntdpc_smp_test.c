@@ -83,14 +83,14 @@ static void ntdpc_test_remote_kick(struct kunit *test)
 	/* Medium to an idle remote CPU: queued, no request made. */
 	ntdpc_wait_tick_edge();
 	ntdpc_set_rate(target, 0);
-	raw_spin_lock(&tc->dpcs.lock);
+	raw_spin_lock_irq(&tc->dpcs.lock);
 	kicks = tc->stat_kicks;
-	raw_spin_unlock(&tc->dpcs.lock);
+	raw_spin_unlock_irq(&tc->dpcs.lock);
 	KUNIT_EXPECT_TRUE(test, KeInsertQueueDpc(&med, NULL, NULL));
-	raw_spin_lock(&tc->dpcs.lock);
+	raw_spin_lock_irq(&tc->dpcs.lock);
 	KUNIT_EXPECT_EQ(test, tc->stat_kicks, kicks);
 	KUNIT_EXPECT_FALSE(test, tc->request_pending);
-	raw_spin_unlock(&tc->dpcs.lock);
+	raw_spin_unlock_irq(&tc->dpcs.lock);
 	KeLowerIrql(old);
 	KUNIT_EXPECT_TRUE(test, ntdpc_wait_atomic(&mp.runs, 1,
 						  jiffies_to_msecs(2) + 50));
@@ -98,13 +98,13 @@ static void ntdpc_test_remote_kick(struct kunit *test)
 
 	/* High: the request (and the IPI) is made by the insert itself. */
 	old = KeRaiseIrqlToDpcLevel();
-	raw_spin_lock(&tc->dpcs.lock);
+	raw_spin_lock_irq(&tc->dpcs.lock);
 	kicks = tc->stat_kicks;
-	raw_spin_unlock(&tc->dpcs.lock);
+	raw_spin_unlock_irq(&tc->dpcs.lock);
 	KUNIT_EXPECT_TRUE(test, KeInsertQueueDpc(&high, NULL, NULL));
-	raw_spin_lock(&tc->dpcs.lock);
+	raw_spin_lock_irq(&tc->dpcs.lock);
 	KUNIT_EXPECT_GT(test, tc->stat_kicks, kicks);
-	raw_spin_unlock(&tc->dpcs.lock);
+	raw_spin_unlock_irq(&tc->dpcs.lock);
 	KeLowerIrql(old);
 	KUNIT_EXPECT_TRUE(test, ntdpc_wait_atomic(&hp.runs, 1, 1000));
 	KUNIT_EXPECT_EQ(test, hp.cpu, target);
@@ -407,6 +407,7 @@ static struct kunit_suite ntdpc_smp_suite = {
 	.init = ntdpc_smp_init,
 	.test_cases = ntdpc_smp_cases,
 };
+
 kunit_test_suite(ntdpc_smp_suite);
 
 MODULE_LICENSE("GPL");

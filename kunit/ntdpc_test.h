@@ -71,7 +71,7 @@ static inline void ntdpc_wait_tick_edge(void)
 {
 	unsigned long j = jiffies;
 
-	while (jiffies == j)
+	while (time_before_eq(jiffies, j))
 		cpu_relax();
 }
 

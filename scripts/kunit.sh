@@ -17,23 +17,14 @@
 set -euo pipefail
 
 config=${1:-um}
-repo=$(cd "$(dirname "$0")/.." && pwd)
-cache=${NTDPC_CACHE:-$HOME/.cache/ntdpc}
-out=$repo/out
+. "$(dirname "$0")/common.sh"
+repo=$NTDPC_REPO
+cache=$NTDPC_CACHE
+out=$NTDPC_OUT
 mkdir -p "$cache" "$out"
 
 "$repo/scripts/install-deps.sh" kunit
-
-debver=$(dpkg-query -W -f='${Version}' linux-source-6.1)
-src=$cache/linux-source-$debver
-if [ ! -f "$src/Makefile" ]; then
-	echo "kunit: unpacking linux-source $debver into $src"
-	rm -rf "$src.tmp"
-	mkdir -p "$src.tmp"
-	tar -xJf /usr/src/linux-source-6.1.tar.xz -C "$src.tmp"
-	mv "$src.tmp/linux-source-6.1" "$src"
-	rmdir "$src.tmp"
-fi
+src=$(ntdpc_kernel_source)
 kver=$(make -s -C "$src" kernelversion)
 
 # Graft ntdpc into the tree.  cp -a keeps timestamps, so unchanged files do

@@ -14,7 +14,8 @@ bool ntdpc_dpc_valid(PRKDPC dpc, unsigned long caller)
 		ntdpc_report_misuse(NTDPC_MISUSE_BAD_DPC, caller, "NULL KDPC");
 		return false;
 	}
-	if (unlikely(dpc->Type != DpcObject || !dpc->DeferredRoutine)) {
+	if (unlikely((dpc->Type != DpcObject &&
+		      dpc->Type != ThreadedDpcObject) || !dpc->DeferredRoutine)) {
 		ntdpc_report_misuse(NTDPC_MISUSE_BAD_DPC, caller,
 				    "KDPC %p was never initialised (Type %u)",
 				    dpc, dpc->Type);
@@ -46,8 +47,8 @@ VOID KeInitializeDpc(PRKDPC Dpc, PKDEFERRED_ROUTINE DeferredRoutine,
 {
 	if (unlikely(!Dpc || !DeferredRoutine)) {
 		ntdpc_report_misuse(NTDPC_MISUSE_BAD_DPC, _RET_IP_,
-				    "KeInitializeDpc(%p, %ps): NULL argument",
-				    Dpc, DeferredRoutine);
+				    "%s(%p, %ps): NULL argument",
+				    __func__, Dpc, DeferredRoutine);
 		return;
 	}
 	Dpc->Type = DpcObject;
@@ -147,7 +148,7 @@ VOID KeSetImportanceDpc(PRKDPC Dpc, KDPC_IMPORTANCE Importance)
 		return;
 	if (unlikely((unsigned int)Importance > MediumHighImportance)) {
 		ntdpc_report_misuse(NTDPC_MISUSE_BAD_IMPORTANCE, _RET_IP_,
-				    "KeSetImportanceDpc(%p, %d)", Dpc,
+				    "%s(%p, %d)", __func__, Dpc,
 				    Importance);
 		return;
 	}
@@ -178,8 +179,8 @@ VOID KeSetTargetProcessorDpc(PRKDPC Dpc, CCHAR Number)
 		return;
 	if (unlikely(!ntdpc_target_ok(cpu))) {
 		ntdpc_report_misuse(NTDPC_MISUSE_BAD_TARGET, _RET_IP_,
-				    "KeSetTargetProcessorDpc(%p, %u): no such online CPU",
-				    Dpc, cpu);
+				    "%s(%p, %u): no such online CPU",
+				    __func__, Dpc, cpu);
 		return;
 	}
 	WRITE_ONCE(Dpc->Number, MAXIMUM_PROCESSORS + cpu);
@@ -234,8 +235,8 @@ VOID IoInitializeDpcRequest(PDEVICE_OBJECT DeviceObject,
 {
 	if (unlikely(!DeviceObject || !DpcRoutine)) {
 		ntdpc_report_misuse(NTDPC_MISUSE_BAD_DPC, _RET_IP_,
-				    "IoInitializeDpcRequest(%p, %ps): NULL argument",
-				    DeviceObject, DpcRoutine);
+				    "%s(%p, %ps): NULL argument",
+				    __func__, DeviceObject, DpcRoutine);
 		return;
 	}
 	DeviceObject->DpcForIsr = DpcRoutine;

@@ -3,10 +3,10 @@
  * KeFlushQueuedDpcs(): wait for every DPC queued before the call, and every
  * DPC running at the call, on every CPU.
  *
- * A marker DPC is queued at the tail of each online CPU's queue with an
- * immediate request.  Each queue drains in order and one routine at a time,
- * so a CPU's marker runs only after everything queued there before it and
- * after the routine that was running there.  DPCs of a CPU that goes offline
+ * A marker DPC is queued at the tail of each online CPU's queue, ordinary
+ * and threaded, with an immediate request.  Each queue drains in order and
+ * one routine at a time, so a CPU's marker runs only after everything queued
+ * there before it and after the routine that was running there.  DPCs of a CPU that goes offline
  * are moved, marker included, in order, to another CPU.
  */
 #include <linux/completion.h>
@@ -17,6 +17,7 @@
 
 static DEFINE_MUTEX(ntdpc_flush_mutex);
 static DEFINE_PER_CPU(KDPC, ntdpc_flush_marker);
+static DEFINE_PER_CPU(KDPC, ntdpc_flush_thread_marker);
 static atomic_t ntdpc_flush_pending;
 static DECLARE_COMPLETION(ntdpc_flush_done);
 
@@ -42,6 +43,11 @@ void ntdpc_flush_all(void)
 		KeInitializeDpc(marker, ntdpc_flush_marker_fn, NULL);
 		atomic_inc(&ntdpc_flush_pending);
 		ntdpc_enqueue(marker, NULL, NULL, cpu, true);
+
+		marker = per_cpu_ptr(&ntdpc_flush_thread_marker, cpu);
+		KeInitializeThreadedDpc(marker, ntdpc_flush_marker_fn, NULL);
+		atomic_inc(&ntdpc_flush_pending);
+		ntdpc_enqueue(marker, NULL, NULL, cpu, true);
 	}
 	cpus_read_unlock();
 
@@ -65,8 +71,8 @@ VOID KeFlushQueuedDpcs(void)
 {
 	if (unlikely(KeGetCurrentIrql() != PASSIVE_LEVEL)) {
 		ntdpc_report_misuse(NTDPC_MISUSE_BAD_IRQL, _RET_IP_,
-				    "KeFlushQueuedDpcs at IRQL %u, needs PASSIVE_LEVEL",
-				    KeGetCurrentIrql());
+				    "%s at IRQL %u, needs PASSIVE_LEVEL",
+				    __func__, KeGetCurrentIrql());
 		return;
 	}
 	ntdpc_flush_all();

@@ -67,8 +67,8 @@ VOID KeGenericCallDpc(PKDEFERRED_ROUTINE Routine, PVOID Context)
 
 	if (unlikely(!Routine || KeGetCurrentIrql() != PASSIVE_LEVEL)) {
 		ntdpc_report_misuse(NTDPC_MISUSE_BAD_IRQL, _RET_IP_,
-				    "KeGenericCallDpc(%ps) at IRQL %u, needs PASSIVE_LEVEL and a routine",
-				    Routine, KeGetCurrentIrql());
+				    "%s(%ps) at IRQL %u, needs PASSIVE_LEVEL and a routine",
+				    __func__, Routine, KeGetCurrentIrql());
 		return;
 	}
 

@@ -26,7 +26,8 @@ struct ntdpc_list {
 	struct list_head head;		/* of KDPC.DpcListEntry */
 	unsigned int depth;
 	unsigned int cpu;
-	bool online;			/* false: CPU dead, list spliced away */
+	bool online;			/* dpcs only: false once the CPU is dead
+				 * and its lists were spliced away */
 };
 
 /*
@@ -35,10 +36,13 @@ struct ntdpc_list {
  */
 struct ntdpc_cpu {
 	struct ntdpc_list dpcs;
+	struct ntdpc_list threaded;	/* served by this CPU's ntdpc/N thread */
 
 	bool request_pending;		/* drain scheduled, not yet started */
 	bool draining;			/* the drain loop is running */
 	void *running;			/* routine being called, for unload */
+	void *thread_running;		/* same, in the DPC thread */
+	struct task_struct *thread;	/* ntdpc/N, set while it exists */
 
 	/* NT's request-rate bookkeeping (KPRCB DpcRequestRate & co). */
 	unsigned long inserted;		/* DpcCount */
@@ -69,6 +73,7 @@ extern unsigned int MinimumDpcRate;
 extern unsigned int AdjustDpcThreshold;
 extern unsigned int IdealDpcRate;
 extern unsigned int ntdpc_drain_budget;
+extern bool ThreadDpcEnable;
 
 /* Misuse reporting: counted always, printed once per kind per interval. */
 enum ntdpc_misuse {
@@ -103,6 +108,46 @@ void ntdpc_queue_cpu_online(unsigned int cpu);
 void ntdpc_queue_cpu_dead(unsigned int cpu);
 unsigned int ntdpc_purge(bool (*match)(PKDPC dpc, void *arg), void *arg);
 bool ntdpc_running_match(bool (*match)(void *routine, void *arg), void *arg);
+
+/* What the drain copies out of a KDPC before calling its routine. */
+struct ntdpc_call {
+	PKDPC dpc;
+	PKDEFERRED_ROUTINE routine;
+	PVOID ctx, arg1, arg2;
+};
+
+static inline PKDPC ntdpc_entry_dpc(struct list_head *entry)
+{
+	return container_of((PLIST_ENTRY)entry, KDPC, DpcListEntry);
+}
+
+static inline struct list_head *ntdpc_dpc_entry(PKDPC dpc)
+{
+	return (struct list_head *)&dpc->DpcListEntry;
+}
+
+/*
+ * Take the head of a non-empty list, under its lock.  DpcData is cleared
+ * before the routine is called, so the routine may queue its DPC again.
+ */
+static inline void ntdpc_list_pop(struct ntdpc_list *l, struct ntdpc_call *call)
+{
+	PKDPC dpc = ntdpc_entry_dpc(l->head.next);
+
+	list_del(ntdpc_dpc_entry(dpc));
+	l->depth--;
+	call->dpc = dpc;
+	call->routine = dpc->DeferredRoutine;
+	call->ctx = dpc->DeferredContext;
+	call->arg1 = dpc->SystemArgument1;
+	call->arg2 = dpc->SystemArgument2;
+	smp_store_release(&dpc->DpcData, NULL);
+}
+
+/* threaded.c */
+int ntdpc_threads_init(void);
+void ntdpc_threads_exit(void);
+bool ntdpc_in_threaded_dpc(void);
 
 /* irql.c */
 KIRQL ntdpc_raise_irql(KIRQL new, unsigned long caller);

@@ -28,8 +28,13 @@
 
 #include "internal.h"
 
-enum { NTDPC_CTX_TASK, NTDPC_CTX_SOFTIRQ, NTDPC_CTX_HARDIRQ, NTDPC_CTX_NMI,
-       NTDPC_CTX_NR };
+enum ntdpc_context {
+	NTDPC_CTX_TASK,
+	NTDPC_CTX_SOFTIRQ,
+	NTDPC_CTX_HARDIRQ,
+	NTDPC_CTX_NMI,
+	NTDPC_CTX_NR,
+};
 
 struct ntdpc_irql {
 	KIRQL raised[NTDPC_CTX_NR];	/* 0: nothing raised in that context */
@@ -238,14 +243,16 @@ EXPORT_SYMBOL_GPL(KeRaiseIrqlToSynchLevel);
 /**
  * KeIsExecutingDpc() - is a DPC routine running on this processor?
  *
- * True inside a DPC routine, and in an interrupt that arrived while one was
- * running on this CPU (as NT's DpcRoutineActive).
+ * True inside a DPC routine, ordinary or threaded, and in an interrupt that
+ * arrived while an ordinary one was running on this CPU (as NT's
+ * DpcRoutineActive).
  *
  * Return: TRUE or FALSE.
  */
 BOOLEAN KeIsExecutingDpc(void)
 {
-	return this_cpu_read(ntdpc_irql.executing) != 0;
+	return this_cpu_read(ntdpc_irql.executing) != 0 ||
+	       ntdpc_in_threaded_dpc();
 }
 EXPORT_SYMBOL_GPL(KeIsExecutingDpc);
 

@@ -81,13 +81,19 @@ static int __init ntdpc_init(void)
 	ret = ntdpc_hotplug_init();
 	if (ret)
 		goto err_queue;
-	ret = ntdpc_unload_init();
+	ret = ntdpc_threads_init();
 	if (ret)
 		goto err_hotplug;
-	pr_info("ntdpc: NT DPCs on %u CPUs, drained by %s\n",
-		num_online_cpus(), ntdpc_bh_name());
+	ret = ntdpc_unload_init();
+	if (ret)
+		goto err_threads;
+	pr_info("ntdpc: NT DPCs on %u CPUs, drained by %s, threaded DPCs %s\n",
+		num_online_cpus(), ntdpc_bh_name(),
+		ThreadDpcEnable ? "in ntdpc/N threads" : "off");
 	return 0;
 
+err_threads:
+	ntdpc_threads_exit();
 err_hotplug:
 	ntdpc_hotplug_exit();
 err_queue:
@@ -98,8 +104,9 @@ err_queue:
 static void __exit ntdpc_exit(void)
 {
 	ntdpc_unload_exit();
-	ntdpc_hotplug_exit();
 	ntdpc_flush_all();
+	ntdpc_threads_exit();
+	ntdpc_hotplug_exit();
 	ntdpc_queue_exit();
 }
 

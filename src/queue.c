@@ -26,16 +26,6 @@
 
 DEFINE_PER_CPU_SHARED_ALIGNED(struct ntdpc_cpu, ntdpc_cpus);
 
-static inline PKDPC ntdpc_entry_dpc(struct list_head *entry)
-{
-	return container_of((PLIST_ENTRY)entry, KDPC, DpcListEntry);
-}
-
-static inline struct list_head *ntdpc_dpc_entry(PKDPC dpc)
-{
-	return (struct list_head *)&dpc->DpcListEntry;
-}
-
 /*
  * NT's per-tick rate: rate = (DPCs queued in the last tick + rate) / 2,
  * computed lazily at the first insertion of a new tick; every further
@@ -117,6 +107,36 @@ static enum hrtimer_restart ntdpc_deliver_timer_fn(struct hrtimer *t)
 	return HRTIMER_NORESTART;
 }
 
+/*
+ * A threaded DPC goes on the CPU's second list, served by its ntdpc/N
+ * thread; importance only decides head or tail.  Called under c->dpcs.lock,
+ * which also orders it against the CPU going offline.  The thread is woken
+ * when the list becomes non-empty: it drains until empty, so a non-empty
+ * list already has a wake-up on its way.
+ */
+static bool ntdpc_enqueue_threaded(struct ntdpc_cpu *c, PRKDPC dpc,
+				   PVOID arg1, PVOID arg2, UCHAR importance,
+				   bool *wake)
+{
+	struct ntdpc_list *l = &c->threaded;
+
+	raw_spin_lock(&l->lock);
+	if (cmpxchg(&dpc->DpcData, NULL, (PVOID)l)) {
+		raw_spin_unlock(&l->lock);
+		return false;
+	}
+	dpc->SystemArgument1 = arg1;
+	dpc->SystemArgument2 = arg2;
+	*wake = list_empty(&l->head) && c->thread;
+	if (importance == HighImportance)
+		list_add(ntdpc_dpc_entry(dpc), &l->head);
+	else
+		list_add_tail(ntdpc_dpc_entry(dpc), &l->head);
+	l->depth++;
+	raw_spin_unlock(&l->lock);
+	return true;
+}
+
 /**
  * ntdpc_enqueue() - queue a DPC on a CPU's queue
  * @dpc: an initialised DPC
@@ -138,7 +158,7 @@ bool ntdpc_enqueue(PRKDPC dpc, PVOID arg1, PVOID arg2, int cpu, bool force)
 	bool below_dispatch = !in_interrupt() && !irqs_disabled();
 	struct ntdpc_cpu *c;
 	unsigned long flags;
-	bool queued, kick = false, local;
+	bool queued, kick = false, wake = false, local;
 
 	if (below_dispatch)
 		local_bh_disable();
@@ -158,6 +178,13 @@ bool ntdpc_enqueue(PRKDPC dpc, PVOID arg1, PVOID arg2, int cpu, bool force)
 		c = per_cpu_ptr(&ntdpc_cpus, cpu);
 		raw_spin_lock(&c->dpcs.lock);
 		c->stat_redirected++;
+	}
+
+	if (dpc->Type == ThreadedDpcObject && READ_ONCE(ThreadDpcEnable)) {
+		queued = ntdpc_enqueue_threaded(c, dpc, arg1, arg2, importance,
+						&wake);
+		raw_spin_unlock(&c->dpcs.lock);
+		goto out;
 	}
 
 	queued = !cmpxchg(&dpc->DpcData, NULL, (PVOID)&c->dpcs);
@@ -188,6 +215,9 @@ bool ntdpc_enqueue(PRKDPC dpc, PVOID arg1, PVOID arg2, int cpu, bool force)
 
 	if (kick)
 		ntdpc_bh_kick(c);
+out:
+	if (wake)
+		wake_up_process(c->thread);
 	local_irq_restore(flags);
 	if (below_dispatch)
 		local_bh_enable();
@@ -236,9 +266,7 @@ void ntdpc_retire_dpcs(struct ntdpc_cpu *c)
 	c->draining = true;
 	c->stat_drains++;
 	while (!list_empty(&c->dpcs.head)) {
-		PKDEFERRED_ROUTINE routine;
-		PVOID ctx, arg1, arg2;
-		PKDPC dpc;
+		struct ntdpc_call call;
 
 		if (!budget--) {
 			c->request_pending = true;
@@ -246,22 +274,14 @@ void ntdpc_retire_dpcs(struct ntdpc_cpu *c)
 			again = true;
 			break;
 		}
-		dpc = ntdpc_entry_dpc(c->dpcs.head.next);
-		list_del(ntdpc_dpc_entry(dpc));
-		c->dpcs.depth--;
-		routine = dpc->DeferredRoutine;
-		ctx = dpc->DeferredContext;
-		arg1 = dpc->SystemArgument1;
-		arg2 = dpc->SystemArgument2;
-		/* Cleared before the call: the routine may queue itself again. */
-		smp_store_release(&dpc->DpcData, NULL);
-		WRITE_ONCE(c->running, routine);
+		ntdpc_list_pop(&c->dpcs, &call);
+		WRITE_ONCE(c->running, call.routine);
 		raw_spin_unlock_irq(&c->dpcs.lock);
 
 		ntdpc_executing_enter();
-		routine(dpc, ctx, arg1, arg2);
+		call.routine(call.dpc, call.ctx, call.arg1, call.arg2);
 		ntdpc_executing_exit();
-		ntdpc_check_routine_irql(routine);
+		ntdpc_check_routine_irql(call.routine);
 
 		raw_spin_lock_irq(&c->dpcs.lock);
 		WRITE_ONCE(c->running, NULL);
@@ -285,6 +305,21 @@ void ntdpc_queue_cpu_online(unsigned int cpu)
 	raw_spin_unlock_irq(&c->dpcs.lock);
 }
 
+/* Append @from to @to in order, DpcData following; true if it moved any. */
+static bool ntdpc_list_move(struct ntdpc_list *from, struct ntdpc_list *to)
+{
+	struct list_head *pos;
+
+	if (list_empty(&from->head))
+		return false;
+	list_for_each(pos, &from->head)
+		WRITE_ONCE(ntdpc_entry_dpc(pos)->DpcData, to);
+	to->depth += from->depth;
+	from->depth = 0;
+	list_splice_tail_init(&from->head, &to->head);
+	return true;
+}
+
 /**
  * ntdpc_queue_cpu_dead() - move a dead CPU's DPCs to the current CPU
  * @cpu: the CPU that went offline
@@ -299,8 +334,7 @@ void ntdpc_queue_cpu_dead(unsigned int cpu)
 {
 	struct ntdpc_cpu *dead = per_cpu_ptr(&ntdpc_cpus, cpu);
 	struct ntdpc_cpu *to;
-	struct list_head *pos;
-	bool kick = false;
+	bool kick = false, wake;
 
 	local_irq_disable();
 	to = this_cpu_ptr(&ntdpc_cpus);
@@ -309,21 +343,47 @@ void ntdpc_queue_cpu_dead(unsigned int cpu)
 	dead->dpcs.online = false;
 	dead->request_pending = false;
 	dead->draining = false;
-	list_for_each(pos, &dead->dpcs.head)
-		WRITE_ONCE(ntdpc_entry_dpc(pos)->DpcData, &to->dpcs);
-	to->dpcs.depth += dead->dpcs.depth;
-	dead->dpcs.depth = 0;
-	list_splice_tail_init(&dead->dpcs.head, &to->dpcs.head);
+	ntdpc_list_move(&dead->dpcs, &to->dpcs);
 	if (!list_empty(&to->dpcs.head) && !to->draining &&
 	    !to->request_pending) {
 		to->request_pending = true;
 		kick = true;
 	}
+	/* Lock order: a CPU's dpcs lock, then its threaded lock. */
+	raw_spin_lock(&dead->threaded.lock);
+	raw_spin_lock_nested(&to->threaded.lock, SINGLE_DEPTH_NESTING);
+	wake = ntdpc_list_move(&dead->threaded, &to->threaded) && to->thread;
+	raw_spin_unlock(&to->threaded.lock);
+	raw_spin_unlock(&dead->threaded.lock);
 	raw_spin_unlock(&to->dpcs.lock);
 	raw_spin_unlock(&dead->dpcs.lock);
 	if (kick)
 		ntdpc_bh_kick(to);
+	if (wake)
+		wake_up_process(to->thread);
 	local_irq_enable();
+}
+
+static unsigned int ntdpc_list_purge(struct ntdpc_list *l,
+				     bool (*match)(PKDPC dpc, void *arg),
+				     void *arg)
+{
+	struct list_head *pos, *n;
+	unsigned int removed = 0;
+
+	raw_spin_lock_irq(&l->lock);
+	list_for_each_safe(pos, n, &l->head) {
+		PKDPC dpc = ntdpc_entry_dpc(pos);
+
+		if (!match(dpc, arg))
+			continue;
+		list_del(pos);
+		l->depth--;
+		WRITE_ONCE(dpc->DpcData, NULL);
+		removed++;
+	}
+	raw_spin_unlock_irq(&l->lock);
+	return removed;
 }
 
 /**
@@ -341,20 +401,9 @@ unsigned int ntdpc_purge(bool (*match)(PKDPC dpc, void *arg), void *arg)
 
 	for_each_possible_cpu(cpu) {
 		struct ntdpc_cpu *c = per_cpu_ptr(&ntdpc_cpus, cpu);
-		struct list_head *pos, *n;
 
-		raw_spin_lock_irq(&c->dpcs.lock);
-		list_for_each_safe(pos, n, &c->dpcs.head) {
-			PKDPC dpc = ntdpc_entry_dpc(pos);
-
-			if (!match(dpc, arg))
-				continue;
-			list_del(pos);
-			c->dpcs.depth--;
-			WRITE_ONCE(dpc->DpcData, NULL);
-			removed++;
-		}
-		raw_spin_unlock_irq(&c->dpcs.lock);
+		removed += ntdpc_list_purge(&c->dpcs, match, arg);
+		removed += ntdpc_list_purge(&c->threaded, match, arg);
 	}
 	return removed;
 }
@@ -378,6 +427,9 @@ bool ntdpc_running_match(bool (*match)(void *routine, void *arg), void *arg)
 		routine = READ_ONCE(c->running);
 		if (routine && match(routine, arg))
 			found = true;
+		routine = READ_ONCE(c->thread_running);
+		if (routine && match(routine, arg))
+			found = true;
 	}
 	return found;
 }
@@ -397,6 +449,9 @@ int ntdpc_queue_init(void)
 		INIT_LIST_HEAD(&c->dpcs.head);
 		c->dpcs.cpu = cpu;
 		c->dpcs.online = cpu_online(cpu);
+		raw_spin_lock_init(&c->threaded.lock);
+		INIT_LIST_HEAD(&c->threaded.head);
+		c->threaded.cpu = cpu;
 		c->max_depth = MaximumDpcQueueDepth;
 		c->rate_jiffies = jiffies;
 		hrtimer_init(&c->deliver_timer, CLOCK_MONOTONIC,
@@ -417,6 +472,7 @@ void ntdpc_queue_exit(void)
 		hrtimer_cancel(&c->deliver_timer);
 		ntdpc_bh_exit_cpu(c);
 		WARN_ON_ONCE(!list_empty(&c->dpcs.head));
+		WARN_ON_ONCE(!list_empty(&c->threaded.head));
 	}
 	ntdpc_bh_exit();
 }

@@ -54,19 +54,29 @@ KIRQL KeAcquireSpinLockRaiseToDpc(PKSPIN_LOCK SpinLock) __acquires(SpinLock)
 }
 EXPORT_SYMBOL_GPL(KeAcquireSpinLockRaiseToDpc);
 
+static void ntdpc_check_at_dpc_level(const char *fn, unsigned long caller)
+{
+	if (unlikely(ntdpc_in_threaded_dpc()))
+		ntdpc_report_misuse(NTDPC_MISUSE_BAD_IRQL, caller,
+				    "%s from a threaded DPC (NT forbids it; use the ForDpc variant)",
+				    fn);
+	else if (unlikely(KeGetCurrentIrql() < DISPATCH_LEVEL))
+		ntdpc_report_misuse(NTDPC_MISUSE_BAD_IRQL, caller,
+				    "%s below DISPATCH_LEVEL", fn);
+}
+
 /**
  * KeAcquireSpinLockAtDpcLevel() - take a spin lock already at DISPATCH_LEVEL
  * @SpinLock: lock set up by KeInitializeSpinLock()
  *
  * The caller must be at IRQL >= DISPATCH_LEVEL (a DPC routine, or after
- * KeRaiseIrql()).  Called lower, it is reported once and the lock is still
- * taken, so the matching release stays balanced.
+ * KeRaiseIrql()).  Called lower, or from a threaded DPC (which NT forbids),
+ * it is reported and the lock is still taken, so the matching release stays
+ * balanced.
  */
 VOID KeAcquireSpinLockAtDpcLevel(PKSPIN_LOCK SpinLock) __acquires(SpinLock)
 {
-	if (unlikely(KeGetCurrentIrql() < DISPATCH_LEVEL))
-		ntdpc_report_misuse(NTDPC_MISUSE_BAD_IRQL, _RET_IP_,
-				    "KeAcquireSpinLockAtDpcLevel below DISPATCH_LEVEL");
+	ntdpc_check_at_dpc_level(__func__, _RET_IP_);
 	raw_spin_lock(SpinLock);
 }
 EXPORT_SYMBOL_GPL(KeAcquireSpinLockAtDpcLevel);
@@ -80,3 +90,134 @@ VOID KeReleaseSpinLockFromDpcLevel(PKSPIN_LOCK SpinLock) __releases(SpinLock)
 	raw_spin_unlock(SpinLock);
 }
 EXPORT_SYMBOL_GPL(KeReleaseSpinLockFromDpcLevel);
+
+/**
+ * KeAcquireSpinLockForDpc() - take a spin lock from code shared by ordinary
+ *	and threaded DPCs
+ * @SpinLock: lock set up by KeInitializeSpinLock()
+ *
+ * Raises to DISPATCH_LEVEL only when called below it (in a threaded DPC), so
+ * one routine body serves both kinds of DPC.
+ *
+ * Return: the IRQL to pass to KeReleaseSpinLockForDpc().
+ */
+KIRQL KeAcquireSpinLockForDpc(PKSPIN_LOCK SpinLock) __acquires(SpinLock)
+{
+	KIRQL old = KeGetCurrentIrql();
+
+	if (old < DISPATCH_LEVEL)
+		old = ntdpc_raise_irql(DISPATCH_LEVEL, _RET_IP_);
+	raw_spin_lock(SpinLock);
+	return old;
+}
+EXPORT_SYMBOL_GPL(KeAcquireSpinLockForDpc);
+
+/**
+ * KeReleaseSpinLockForDpc() - release a lock taken by KeAcquireSpinLockForDpc()
+ * @SpinLock: the lock
+ * @OldIrql: what KeAcquireSpinLockForDpc() returned
+ */
+VOID KeReleaseSpinLockForDpc(PKSPIN_LOCK SpinLock, KIRQL OldIrql)
+	__releases(SpinLock)
+{
+	raw_spin_unlock(SpinLock);
+	if (OldIrql < DISPATCH_LEVEL)
+		ntdpc_lower_irql(OldIrql, _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(KeReleaseSpinLockForDpc);
+
+/**
+ * KeAcquireInStackQueuedSpinLock() - raise to DISPATCH_LEVEL and take a lock,
+ *	state in a caller-provided handle
+ * @SpinLock: lock set up by KeInitializeSpinLock()
+ * @LockHandle: caller's (usually on-stack) handle, passed to the release
+ *
+ * Linux's raw spinlock is itself a fair queued lock on x86 (qspinlock), which
+ * is what NT's in-stack queued locks provide.
+ */
+VOID KeAcquireInStackQueuedSpinLock(PKSPIN_LOCK SpinLock,
+				    PKLOCK_QUEUE_HANDLE LockHandle)
+	__acquires(SpinLock)
+{
+	LockHandle->LockQueue.Next = NULL;
+	LockHandle->LockQueue.Lock = SpinLock;
+	LockHandle->OldIrql = ntdpc_raise_irql(DISPATCH_LEVEL, _RET_IP_);
+	raw_spin_lock(SpinLock);
+}
+EXPORT_SYMBOL_GPL(KeAcquireInStackQueuedSpinLock);
+
+/**
+ * KeReleaseInStackQueuedSpinLock() - release and restore the IRQL
+ * @LockHandle: the handle KeAcquireInStackQueuedSpinLock() filled in
+ */
+VOID KeReleaseInStackQueuedSpinLock(PKLOCK_QUEUE_HANDLE LockHandle)
+	__releases(LockHandle)
+{
+	raw_spin_unlock(LockHandle->LockQueue.Lock);
+	ntdpc_lower_irql(LockHandle->OldIrql, _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(KeReleaseInStackQueuedSpinLock);
+
+/**
+ * KeAcquireInStackQueuedSpinLockAtDpcLevel() - in-stack lock at DISPATCH_LEVEL
+ * @SpinLock: lock set up by KeInitializeSpinLock()
+ * @LockHandle: caller's handle
+ *
+ * As KeAcquireSpinLockAtDpcLevel(), including its misuse reports.
+ */
+VOID KeAcquireInStackQueuedSpinLockAtDpcLevel(PKSPIN_LOCK SpinLock,
+					      PKLOCK_QUEUE_HANDLE LockHandle)
+	__acquires(SpinLock)
+{
+	ntdpc_check_at_dpc_level(__func__, _RET_IP_);
+	LockHandle->LockQueue.Next = NULL;
+	LockHandle->LockQueue.Lock = SpinLock;
+	LockHandle->OldIrql = DISPATCH_LEVEL;
+	raw_spin_lock(SpinLock);
+}
+EXPORT_SYMBOL_GPL(KeAcquireInStackQueuedSpinLockAtDpcLevel);
+
+/**
+ * KeReleaseInStackQueuedSpinLockFromDpcLevel() - release, IRQL unchanged
+ * @LockHandle: the handle the AtDpcLevel acquire filled in
+ */
+VOID KeReleaseInStackQueuedSpinLockFromDpcLevel(PKLOCK_QUEUE_HANDLE LockHandle)
+	__releases(LockHandle)
+{
+	raw_spin_unlock(LockHandle->LockQueue.Lock);
+}
+EXPORT_SYMBOL_GPL(KeReleaseInStackQueuedSpinLockFromDpcLevel);
+
+/**
+ * KeAcquireInStackQueuedSpinLockForDpc() - in-stack variant of
+ *	KeAcquireSpinLockForDpc()
+ * @SpinLock: lock set up by KeInitializeSpinLock()
+ * @LockHandle: caller's handle
+ */
+VOID KeAcquireInStackQueuedSpinLockForDpc(PKSPIN_LOCK SpinLock,
+					  PKLOCK_QUEUE_HANDLE LockHandle)
+	__acquires(SpinLock)
+{
+	KIRQL old = KeGetCurrentIrql();
+
+	if (old < DISPATCH_LEVEL)
+		old = ntdpc_raise_irql(DISPATCH_LEVEL, _RET_IP_);
+	LockHandle->LockQueue.Next = NULL;
+	LockHandle->LockQueue.Lock = SpinLock;
+	LockHandle->OldIrql = old;
+	raw_spin_lock(SpinLock);
+}
+EXPORT_SYMBOL_GPL(KeAcquireInStackQueuedSpinLockForDpc);
+
+/**
+ * KeReleaseInStackQueuedSpinLockForDpc() - release an in-stack ForDpc lock
+ * @LockHandle: the handle KeAcquireInStackQueuedSpinLockForDpc() filled in
+ */
+VOID KeReleaseInStackQueuedSpinLockForDpc(PKLOCK_QUEUE_HANDLE LockHandle)
+	__releases(LockHandle)
+{
+	raw_spin_unlock(LockHandle->LockQueue.Lock);
+	if (LockHandle->OldIrql < DISPATCH_LEVEL)
+		ntdpc_lower_irql(LockHandle->OldIrql, _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(KeReleaseInStackQueuedSpinLockForDpc);

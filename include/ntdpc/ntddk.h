@@ -42,13 +42,13 @@ typedef char CCHAR;
 typedef UCHAR BOOLEAN;
 typedef void *PVOID;
 typedef unsigned long ULONG_PTR;
-typedef ULONG *PULONG;
-typedef BOOLEAN *PBOOLEAN;
+typedef u32 *PULONG;
+typedef u8 *PBOOLEAN;
 
 typedef UCHAR KIRQL;
-typedef KIRQL *PKIRQL;
+typedef u8 *PKIRQL;
 typedef ULONG_PTR KAFFINITY;
-typedef KAFFINITY *PKAFFINITY;
+typedef unsigned long *PKAFFINITY;
 
 typedef LONG NTSTATUS;
 
@@ -169,7 +169,8 @@ struct _KDPC;
 
 typedef VOID KDEFERRED_ROUTINE(struct _KDPC *Dpc, PVOID DeferredContext,
 			       PVOID SystemArgument1, PVOID SystemArgument2);
-typedef KDEFERRED_ROUTINE *PKDEFERRED_ROUTINE;
+typedef void (*PKDEFERRED_ROUTINE)(struct _KDPC *Dpc, PVOID DeferredContext,
+				   PVOID SystemArgument1, PVOID SystemArgument2);
 
 /*
  * The fields NT documents.  Treat them as read-only outside ntdpc: DpcData is
@@ -190,14 +191,16 @@ typedef struct _KDPC {
 
 VOID KeInitializeDpc(PRKDPC Dpc, PKDEFERRED_ROUTINE DeferredRoutine,
 		     PVOID DeferredContext);
+VOID KeInitializeThreadedDpc(PRKDPC Dpc, PKDEFERRED_ROUTINE DeferredRoutine,
+			     PVOID DeferredContext);
 BOOLEAN KeInsertQueueDpc(PRKDPC Dpc, PVOID SystemArgument1,
 			 PVOID SystemArgument2);
 BOOLEAN KeRemoveQueueDpc(PRKDPC Dpc);
 VOID KeSetImportanceDpc(PRKDPC Dpc, KDPC_IMPORTANCE Importance);
 VOID KeSetTargetProcessorDpc(PRKDPC Dpc, CCHAR Number);
 NTSTATUS KeSetTargetProcessorDpcEx(PKDPC Dpc, PPROCESSOR_NUMBER ProcNumber);
-VOID KeFlushQueuedDpcs(VOID);
-BOOLEAN KeIsExecutingDpc(VOID);
+VOID KeFlushQueuedDpcs(void);
+BOOLEAN KeIsExecutingDpc(void);
 
 /* KeGenericCallDpc: Routine runs once on every active processor. */
 VOID KeGenericCallDpc(PKDEFERRED_ROUTINE Routine, PVOID Context);
@@ -208,11 +211,11 @@ BOOLEAN KeSignalCallDpcSynchronize(PVOID SystemArgument2);
 /* IRQL and spin locks                                                     */
 /* ---------------------------------------------------------------------- */
 
-KIRQL KeGetCurrentIrql(VOID);
+KIRQL KeGetCurrentIrql(void);
 VOID KeRaiseIrql(KIRQL NewIrql, PKIRQL OldIrql);
 VOID KeLowerIrql(KIRQL NewIrql);
-KIRQL KeRaiseIrqlToDpcLevel(VOID);
-KIRQL KeRaiseIrqlToSynchLevel(VOID);
+KIRQL KeRaiseIrqlToDpcLevel(void);
+KIRQL KeRaiseIrqlToSynchLevel(void);
 
 /**
  * KeInitializeSpinLock() - initialise a KSPIN_LOCK
@@ -223,6 +226,16 @@ KIRQL KeRaiseIrqlToSynchLevel(VOID);
  */
 #define KeInitializeSpinLock(SpinLock) raw_spin_lock_init(SpinLock)
 
+typedef struct _KSPIN_LOCK_QUEUE {
+	struct _KSPIN_LOCK_QUEUE *Next;
+	PKSPIN_LOCK Lock;
+} KSPIN_LOCK_QUEUE, *PKSPIN_LOCK_QUEUE;
+
+typedef struct _KLOCK_QUEUE_HANDLE {
+	KSPIN_LOCK_QUEUE LockQueue;
+	KIRQL OldIrql;
+} KLOCK_QUEUE_HANDLE, *PKLOCK_QUEUE_HANDLE;
+
 VOID KeAcquireSpinLock(PKSPIN_LOCK SpinLock, PKIRQL OldIrql)
 	__acquires(SpinLock);
 VOID KeReleaseSpinLock(PKSPIN_LOCK SpinLock, KIRQL NewIrql)
@@ -231,16 +244,36 @@ KIRQL KeAcquireSpinLockRaiseToDpc(PKSPIN_LOCK SpinLock) __acquires(SpinLock);
 VOID KeAcquireSpinLockAtDpcLevel(PKSPIN_LOCK SpinLock) __acquires(SpinLock);
 VOID KeReleaseSpinLockFromDpcLevel(PKSPIN_LOCK SpinLock)
 	__releases(SpinLock);
+VOID KeAcquireInStackQueuedSpinLock(PKSPIN_LOCK SpinLock,
+				    PKLOCK_QUEUE_HANDLE LockHandle)
+	__acquires(SpinLock);
+VOID KeReleaseInStackQueuedSpinLock(PKLOCK_QUEUE_HANDLE LockHandle)
+	__releases(LockHandle);
+VOID KeAcquireInStackQueuedSpinLockAtDpcLevel(PKSPIN_LOCK SpinLock,
+					      PKLOCK_QUEUE_HANDLE LockHandle)
+	__acquires(SpinLock);
+VOID KeReleaseInStackQueuedSpinLockFromDpcLevel(PKLOCK_QUEUE_HANDLE LockHandle)
+	__releases(LockHandle);
+
+/* For code shared by ordinary and threaded DPCs: raise only from PASSIVE. */
+KIRQL KeAcquireSpinLockForDpc(PKSPIN_LOCK SpinLock) __acquires(SpinLock);
+VOID KeReleaseSpinLockForDpc(PKSPIN_LOCK SpinLock, KIRQL OldIrql)
+	__releases(SpinLock);
+VOID KeAcquireInStackQueuedSpinLockForDpc(PKSPIN_LOCK SpinLock,
+					  PKLOCK_QUEUE_HANDLE LockHandle)
+	__acquires(SpinLock);
+VOID KeReleaseInStackQueuedSpinLockForDpc(PKLOCK_QUEUE_HANDLE LockHandle)
+	__releases(LockHandle);
 
 /* ---------------------------------------------------------------------- */
 /* Processors                                                              */
 /* ---------------------------------------------------------------------- */
 
-ULONG KeGetCurrentProcessorNumber(VOID);
+ULONG KeGetCurrentProcessorNumber(void);
 ULONG KeGetCurrentProcessorNumberEx(PPROCESSOR_NUMBER ProcNumber);
 ULONG KeQueryActiveProcessorCount(PKAFFINITY ActiveProcessors);
 ULONG KeQueryActiveProcessorCountEx(USHORT GroupNumber);
-KAFFINITY KeQueryActiveProcessors(VOID);
+KAFFINITY KeQueryActiveProcessors(void);
 NTSTATUS KeGetProcessorNumberFromIndex(ULONG ProcIndex,
 				       PPROCESSOR_NUMBER ProcNumber);
 ULONG KeGetProcessorIndexFromNumber(PPROCESSOR_NUMBER ProcNumber);
@@ -256,7 +289,8 @@ struct _DEVICE_OBJECT;
 
 typedef VOID IO_DPC_ROUTINE(PKDPC Dpc, struct _DEVICE_OBJECT *DeviceObject,
 			    PIRP Irp, PVOID Context);
-typedef IO_DPC_ROUTINE *PIO_DPC_ROUTINE;
+typedef void (*PIO_DPC_ROUTINE)(PKDPC Dpc, struct _DEVICE_OBJECT *DeviceObject,
+				PIRP Irp, PVOID Context);
 
 /*
  * The part of NT's DEVICE_OBJECT that the DPC machinery uses.  A driver

@@ -1,0 +1,43 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# checkpatch.pl --strict (from Debian's kernel source) on every C file, and
+# sparse (C=1) on the module built against each Debian kernel.  Any finding
+# fails.
+#
+# checkpatch is told to ignore two rules the NT API contract breaks on
+# purpose: CAMELCASE (KeInsertQueueDpc, SystemArgument1, ...) and
+# NEW_TYPEDEFS (KDPC, PKDPC, KIRQL, ...).  Nothing else is ignored.
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+cd "$NTDPC_REPO"
+
+"$NTDPC_REPO/scripts/install-deps.sh" lint build backports
+src=$(ntdpc_kernel_source)
+status=0
+
+mkdir -p "$NTDPC_OUT"
+mapfile -t files < <(git ls-files '*.c' '*.h' 2>/dev/null || find src include kunit probes samples tools -name '*.[ch]')
+echo "lint: checkpatch --strict on ${#files[@]} files"
+"$src/scripts/checkpatch.pl" --strict --no-tree --terse --show-types \
+	--ignore CAMELCASE,NEW_TYPEDEFS -f "${files[@]}" \
+	> "$NTDPC_OUT/checkpatch.txt" 2>&1 || true
+if grep -E ': (ERROR|WARNING|CHECK):' "$NTDPC_OUT/checkpatch.txt"; then
+	echo "lint: checkpatch findings above" >&2
+	status=1
+fi
+
+for kdir in $(ntdpc_kdirs); do
+	echo "lint: sparse against $kdir"
+	make -s KDIR="$kdir" clean >/dev/null
+	if ! make -s KDIR="$kdir" C=1 W=1 modules > "$NTDPC_OUT/sparse.txt" 2>&1; then
+		cat "$NTDPC_OUT/sparse.txt" >&2
+		status=1
+	elif grep -E 'warning:|error:' "$NTDPC_OUT/sparse.txt"; then
+		echo "lint: sparse findings above ($kdir)" >&2
+		status=1
+	fi
+	make -s KDIR="$kdir" clean >/dev/null
+done
+[ $status -eq 0 ] && echo "lint: clean"
+exit $status
