@@ -487,6 +487,49 @@ static void ntdpc_test_unload_purge(struct kunit *test)
 					    ntdpc_probe_fn), 0U);
 }
 
+/*
+ * The unload race: routines that keep queueing themselves, each on the next
+ * CPU, while their "module" goes away.  After ntdpc_quiesce() none of them
+ * may run again, and inserting one is refused.
+ */
+struct ntdpc_chain {
+	KDPC dpc[4];
+	atomic_t runs;
+};
+
+static VOID ntdpc_chain_fn(PKDPC dpc, PVOID ctx, PVOID a1, PVOID a2)
+{
+	struct ntdpc_chain *ch = ctx;
+	int i = dpc - ch->dpc;
+	int cpu = cpumask_next(raw_smp_processor_id(), cpu_online_mask);
+
+	if (cpu >= nr_cpu_ids)
+		cpu = cpumask_first(cpu_online_mask);
+	atomic_inc(&ch->runs);
+	KeSetTargetProcessorDpc(&ch->dpc[(i + 1) % 4], cpu);
+	KeInsertQueueDpc(&ch->dpc[(i + 1) % 4], NULL, NULL);
+	KeInsertQueueDpc(dpc, NULL, NULL);
+}
+
+static void ntdpc_test_unload_self_requeue(struct kunit *test)
+{
+	struct ntdpc_chain *ch = kunit_kzalloc(test, sizeof(*ch), GFP_KERNEL);
+	int i, runs;
+
+	KUNIT_ASSERT_NOT_NULL(test, ch);
+	for (i = 0; i < 4; i++)
+		KeInitializeDpc(&ch->dpc[i], ntdpc_chain_fn, ch);
+	KeInsertQueueDpc(&ch->dpc[0], NULL, NULL);
+	msleep(20);
+	KUNIT_EXPECT_GT(test, atomic_read(&ch->runs), 4);
+	ntdpc_quiesce(ntdpc_match_routine, ntdpc_chain_fn);
+	runs = atomic_read(&ch->runs);
+	for (i = 0; i < 4; i++)
+		KUNIT_EXPECT_PTR_EQ(test, ch->dpc[i].DpcData, NULL);
+	msleep(20);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ch->runs), runs);
+}
+
 /* A routine that returns with its IRQL raised is reported and repaired. */
 static VOID ntdpc_bad_routine(PKDPC dpc, PVOID ctx, PVOID a1, PVOID a2)
 {
@@ -570,6 +613,7 @@ static struct kunit_case ntdpc_core_cases[] = {
 	KUNIT_CASE(ntdpc_test_bad_input),
 	KUNIT_CASE(ntdpc_test_drain_budget),
 	KUNIT_CASE(ntdpc_test_unload_purge),
+	KUNIT_CASE(ntdpc_test_unload_self_requeue),
 	KUNIT_CASE(ntdpc_test_routine_leaves_irql),
 	KUNIT_CASE(ntdpc_test_insert_from_hardirq),
 	{}

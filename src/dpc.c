@@ -213,11 +213,8 @@ static VOID ntdpc_io_dpc(PKDPC Dpc, PVOID DeferredContext, PVOID Irp,
 			 PVOID Context)
 {
 	PDEVICE_OBJECT dev = DeferredContext;
-	PIO_DPC_ROUTINE routine = dev->DpcForIsr;
 
-	/* Unload checks look for the driver's routine, not this one. */
-	WRITE_ONCE(this_cpu_ptr(&ntdpc_cpus)->running, (void *)routine);
-	routine(Dpc, dev, Irp, Context);
+	dev->DpcForIsr(Dpc, dev, Irp, Context);
 }
 
 /**

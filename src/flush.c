@@ -12,6 +12,7 @@
 #include <linux/completion.h>
 #include <linux/cpu.h>
 #include <linux/mutex.h>
+#include <linux/rcupdate.h>
 
 #include "internal.h"
 
@@ -79,43 +80,65 @@ VOID KeFlushQueuedDpcs(void)
 }
 EXPORT_SYMBOL_GPL(KeFlushQueuedDpcs);
 
-struct ntdpc_quiesce_arg {
-	bool (*match)(void *routine, void *arg);
-	void *arg;
-};
+/*
+ * Quiescing: while a module goes away its routines may still be queued,
+ * running, and queueing more.  ntdpc_quiesce() first refuses every new
+ * insertion of a matching DPC (a static key keeps the check off the insert
+ * path the rest of the time), waits until no insertion that missed the
+ * refusal is still in progress (insertions run with interrupts off, so an
+ * RCU grace period covers them), removes what is queued, and flushes.  After
+ * that nothing matching is queued, nothing can be queued, and the flush has
+ * waited for every routine that was running: the module's text is unused.
+ */
+DEFINE_STATIC_KEY_FALSE(ntdpc_quiescing);
+static DEFINE_MUTEX(ntdpc_quiesce_mutex);
+static bool (*ntdpc_quiesce_match)(void *routine, void *arg);
+static void *ntdpc_quiesce_arg;
+static atomic_t ntdpc_quiesce_refused;
 
-static bool ntdpc_quiesce_match(PKDPC dpc, void *arg)
+/* Called on the insert path, interrupts off, only while quiescing. */
+bool ntdpc_quiesce_refuses(PKDPC dpc)
 {
-	struct ntdpc_quiesce_arg *q = arg;
+	bool (*match)(void *routine, void *arg) = READ_ONCE(ntdpc_quiesce_match);
 
-	return q->match(ntdpc_routine_of(dpc), q->arg);
+	if (!match || !match(ntdpc_routine_of(dpc), READ_ONCE(ntdpc_quiesce_arg)))
+		return false;
+	atomic_inc(&ntdpc_quiesce_refused);
+	return true;
+}
+
+static bool ntdpc_purge_match(PKDPC dpc, void *arg)
+{
+	return ntdpc_quiesce_match(ntdpc_routine_of(dpc), arg);
 }
 
 /**
- * ntdpc_quiesce() - make sure no matching routine is queued or running
+ * ntdpc_quiesce() - make sure no matching routine is queued, running, or
+ *	can be queued again
  * @match: tells whether a routine belongs to what is going away
  * @arg: passed to @match
  *
- * Removes matching DPCs, waits for running ones, and repeats while a
- * routine that was running queued its DPC again.  Sleeps.
+ * Sleeps.  While it runs, KeInsertQueueDpc() of a matching DPC returns FALSE.
  *
- * Return: how many queued DPCs were removed.
+ * Return: how many queued DPCs were removed or refused.
  */
 unsigned int ntdpc_quiesce(bool (*match)(void *routine, void *arg), void *arg)
 {
-	struct ntdpc_quiesce_arg q = { .match = match, .arg = arg };
-	unsigned int removed, total = 0;
-	int rounds = 0;
+	unsigned int removed;
 
-	for (;;) {
-		removed = ntdpc_purge(ntdpc_quiesce_match, &q);
-		total += removed;
-		if (!removed && !ntdpc_running_match(match, arg))
-			return total;
-		ntdpc_flush_all();
-		if (++rounds == 100) {
-			pr_err("ntdpc: DPC routines keep queueing themselves while their module goes away\n");
-			return total;
-		}
-	}
+	mutex_lock(&ntdpc_quiesce_mutex);
+	atomic_set(&ntdpc_quiesce_refused, 0);
+	WRITE_ONCE(ntdpc_quiesce_arg, arg);
+	WRITE_ONCE(ntdpc_quiesce_match, match);
+	static_branch_enable(&ntdpc_quiescing);
+	synchronize_rcu();
+
+	removed = ntdpc_purge(ntdpc_purge_match, arg);
+	ntdpc_flush_all();
+
+	static_branch_disable(&ntdpc_quiescing);
+	WRITE_ONCE(ntdpc_quiesce_match, NULL);
+	removed += atomic_read(&ntdpc_quiesce_refused);
+	mutex_unlock(&ntdpc_quiesce_mutex);
+	return removed;
 }

@@ -8,6 +8,7 @@
 
 #include <linux/hrtimer.h>
 #include <linux/interrupt.h>
+#include <linux/jump_label.h>
 #include <linux/list.h>
 #include <linux/percpu.h>
 #include <linux/spinlock.h>
@@ -40,8 +41,6 @@ struct ntdpc_cpu {
 
 	bool request_pending;		/* drain scheduled, not yet started */
 	bool draining;			/* the drain loop is running */
-	void *running;			/* routine being called, for unload */
-	void *thread_running;		/* same, in the DPC thread */
 	struct task_struct *thread;	/* ntdpc/N, set while it exists */
 
 	/* NT's request-rate bookkeeping (KPRCB DpcRequestRate & co). */
@@ -107,7 +106,6 @@ void ntdpc_retire_dpcs(struct ntdpc_cpu *c);
 void ntdpc_queue_cpu_online(unsigned int cpu);
 void ntdpc_queue_cpu_dead(unsigned int cpu);
 unsigned int ntdpc_purge(bool (*match)(PKDPC dpc, void *arg), void *arg);
-bool ntdpc_running_match(bool (*match)(void *routine, void *arg), void *arg);
 
 /* What the drain copies out of a KDPC before calling its routine. */
 struct ntdpc_call {
@@ -167,6 +165,8 @@ static inline void ntdpc_unload_exit(void) { }
 #endif
 unsigned int ntdpc_quiesce(bool (*match)(void *routine, void *arg),
 			   void *arg);
+DECLARE_STATIC_KEY_FALSE(ntdpc_quiescing);
+bool ntdpc_quiesce_refuses(PKDPC dpc);
 
 /* cpu.c */
 int ntdpc_hotplug_init(void);

@@ -164,6 +164,13 @@ bool ntdpc_enqueue(PRKDPC dpc, PVOID arg1, PVOID arg2, int cpu, bool force)
 		local_bh_disable();
 	local_irq_save(flags);
 
+	/* A module going away may not queue new DPCs: see ntdpc_quiesce(). */
+	if (static_branch_unlikely(&ntdpc_quiescing) &&
+	    ntdpc_quiesce_refuses(dpc)) {
+		queued = false;
+		goto out_irq;
+	}
+
 	if (cpu < 0)
 		cpu = smp_processor_id();
 	c = per_cpu_ptr(&ntdpc_cpus, cpu);
@@ -218,6 +225,7 @@ bool ntdpc_enqueue(PRKDPC dpc, PVOID arg1, PVOID arg2, int cpu, bool force)
 out:
 	if (wake)
 		wake_up_process(c->thread);
+out_irq:
 	local_irq_restore(flags);
 	if (below_dispatch)
 		local_bh_enable();
@@ -275,7 +283,6 @@ void ntdpc_retire_dpcs(struct ntdpc_cpu *c)
 			break;
 		}
 		ntdpc_list_pop(&c->dpcs, &call);
-		WRITE_ONCE(c->running, call.routine);
 		raw_spin_unlock_irq(&c->dpcs.lock);
 
 		ntdpc_executing_enter();
@@ -284,7 +291,6 @@ void ntdpc_retire_dpcs(struct ntdpc_cpu *c)
 		ntdpc_check_routine_irql(call.routine);
 
 		raw_spin_lock_irq(&c->dpcs.lock);
-		WRITE_ONCE(c->running, NULL);
 		c->stat_run++;
 	}
 	c->draining = false;
@@ -406,32 +412,6 @@ unsigned int ntdpc_purge(bool (*match)(PKDPC dpc, void *arg), void *arg)
 		removed += ntdpc_list_purge(&c->threaded, match, arg);
 	}
 	return removed;
-}
-
-/**
- * ntdpc_running_match() - is a matching routine running on some CPU?
- * @match: called with each running routine
- * @arg: passed to @match
- *
- * Return: true if any CPU is in the middle of a matching routine.
- */
-bool ntdpc_running_match(bool (*match)(void *routine, void *arg), void *arg)
-{
-	unsigned int cpu;
-	bool found = false;
-
-	for_each_possible_cpu(cpu) {
-		struct ntdpc_cpu *c = per_cpu_ptr(&ntdpc_cpus, cpu);
-		void *routine;
-
-		routine = READ_ONCE(c->running);
-		if (routine && match(routine, arg))
-			found = true;
-		routine = READ_ONCE(c->thread_running);
-		if (routine && match(routine, arg))
-			found = true;
-	}
-	return found;
 }
 
 int ntdpc_queue_init(void)

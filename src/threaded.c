@@ -56,7 +56,6 @@ static void ntdpc_thread_fn(unsigned int cpu)
 	raw_spin_lock_irq(&c->threaded.lock);
 	while (!list_empty(&c->threaded.head)) {
 		ntdpc_list_pop(&c->threaded, &call);
-		WRITE_ONCE(c->thread_running, call.routine);
 		raw_spin_unlock_irq(&c->threaded.lock);
 
 		__this_cpu_write(ntdpc_thread_in_routine, true);
@@ -65,7 +64,6 @@ static void ntdpc_thread_fn(unsigned int cpu)
 		ntdpc_thread_check_irql(call.routine);
 
 		raw_spin_lock_irq(&c->threaded.lock);
-		WRITE_ONCE(c->thread_running, NULL);
 		c->stat_run++;
 	}
 	raw_spin_unlock_irq(&c->threaded.lock);
@@ -86,8 +84,11 @@ bool ntdpc_in_threaded_dpc(void)
 	       this_cpu_read(ntdpc_thread_in_routine);
 }
 
+/* With ThreadDpcEnable=0 no thread would ever have work: none are made. */
 int ntdpc_threads_init(void)
 {
+	if (!ThreadDpcEnable)
+		return 0;
 	return smpboot_register_percpu_thread(&ntdpc_threads);
 }
 
@@ -95,6 +96,8 @@ void ntdpc_threads_exit(void)
 {
 	unsigned int cpu;
 
+	if (!ThreadDpcEnable)
+		return;
 	smpboot_unregister_percpu_thread(&ntdpc_threads);
 	for_each_possible_cpu(cpu)
 		per_cpu_ptr(&ntdpc_cpus, cpu)->thread = NULL;

@@ -3,8 +3,10 @@
  * Unload safety.  A companion module that goes away with DPCs still queued
  * would leave routines pointing into freed text.  A module notifier runs
  * while the module is MODULE_STATE_GOING (after its exit function, before its
- * memory is freed), removes its queued DPCs, waits for any of its routines
- * still running, and logs what it found.
+ * memory is freed), refuses new insertions of its DPCs, removes the queued
+ * ones, waits for any of its routines still running (ntdpc_quiesce()), and
+ * logs what it found.  Only modules that use ntdpc's symbols can have DPCs,
+ * so the others are not waited for.
  */
 #include <linux/module.h>
 #include <linux/notifier.h>
@@ -16,13 +18,32 @@ static bool ntdpc_in_module(void *routine, void *arg)
 	return within_module((unsigned long)routine, arg);
 }
 
+/*
+ * Does @mod link against ntdpc?  A going module's uses cannot change, and
+ * ntdpc cannot go away while @mod uses it, so the list is stable here.  A
+ * built-in ntdpc has no struct module and no uses to look at.
+ */
+static bool ntdpc_used_by(struct module *mod)
+{
+#if defined(MODULE) && defined(CONFIG_MODULE_UNLOAD)
+	struct module_use *use;
+
+	list_for_each_entry(use, &mod->target_list, target_list)
+		if (use->target == THIS_MODULE)
+			return true;
+	return false;
+#else
+	return true;
+#endif
+}
+
 static int ntdpc_module_notify(struct notifier_block *nb, unsigned long state,
 			       void *data)
 {
 	struct module *mod = data;
 	unsigned int removed;
 
-	if (state != MODULE_STATE_GOING)
+	if (state != MODULE_STATE_GOING || !ntdpc_used_by(mod))
 		return NOTIFY_DONE;
 	removed = ntdpc_quiesce(ntdpc_in_module, mod);
 	if (removed)

@@ -1,0 +1,105 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot Debian's own kernel under QEMU (TCG, 4 vCPUs) with a busybox
+# initramfs carrying ntdpc.ko, the companion modules and a guest script, and
+# report what the guest reported.
+#
+#   scripts/vm.sh <kernel-series> <guest-script>      e.g. 6.1 tests/vm/modules.sh
+#
+# The kernel package (linux-image-<release>, the release whose headers the
+# modules are built against) is fetched with apt and unpacked into the cache,
+# never installed on the host.  The console goes to out/vm-<series>.log and to
+# the terminal with VMTEST_VERBOSE=1.  A guest that panics, oopses or does not
+# finish within VM_TIMEOUT seconds (default 600) fails the run.
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+series=${1:?kernel series, e.g. 6.1 or 6.12}
+script=${2:?guest script}
+smp=${VM_SMP:-4}
+timeout=${VM_TIMEOUT:-600}
+cd "$NTDPC_REPO"
+mkdir -p "$NTDPC_OUT" "$NTDPC_CACHE/kernels"
+
+"$NTDPC_REPO/scripts/install-deps.sh" vm
+
+kdir=$(ntdpc_kdirs | grep "linux-headers-$series\." | tail -n1)
+[ -n "$kdir" ] || { echo "vm: no headers for $series" >&2; exit 1; }
+release=${kdir#/usr/src/linux-headers-}
+
+# The kernel image, unpacked once per release.
+kroot=$NTDPC_CACHE/kernels/$release
+if [ ! -f "$kroot/boot/vmlinuz-$release" ]; then
+	tmp=$(mktemp -d)
+	(cd "$tmp" && apt-get -q -o APT::Sandbox::User=root download \
+		"linux-image-$release" >/dev/null)
+	rm -rf "$kroot"
+	dpkg-deb -x "$tmp"/linux-image-*.deb "$kroot"
+	rm -rf "$tmp"
+fi
+
+# Modules built against this kernel's headers, in a private build tree.
+build=$NTDPC_OUT/vm-build-$series
+rm -rf "$build"
+mkdir -p "$build"
+cp -a Kbuild Makefile src include probes samples tests "$build/"
+make -s -C "$build" KDIR="$kdir" modules 2>&1 | grep -v '^Skipping BTF' || true
+[ -f "$build/ntdpc.ko" ] || { echo "vm: ntdpc.ko did not build" >&2; exit 1; }
+for dir in samples/hello_dpc tests/vm; do
+	make -s -C "$kdir" M="$build/$dir" NTDPC="$build" \
+		KBUILD_EXTRA_SYMBOLS="$build/Module.symvers" modules 2>&1 |
+		grep -v '^Skipping BTF' || true
+done
+
+# The initramfs: busybox, the modules, the guest script as /test.sh.
+root=$build/initramfs
+mkdir -p "$root"/{bin,sbin,proc,sys,dev,tmp,modules}
+cp /bin/busybox "$root/bin/busybox"
+for app in $("$root/bin/busybox" --list); do
+	[ "$app" = busybox ] || ln -sf busybox "$root/bin/$app"
+done
+cp "$build/ntdpc.ko" "$build/samples/hello_dpc/hello_dpc.ko" \
+   "$build/tests/vm/ntdpc_vmtest.ko" "$root/modules/"
+cp "$script" "$root/test.sh"
+cat > "$root/init" <<'EOT'
+#!/bin/sh
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+echo 7 > /proc/sys/kernel/printk
+echo "VMTEST BOOTED $(uname -r)"
+sh /test.sh
+echo "VMTEST EXIT"
+poweroff -f
+EOT
+chmod +x "$root/init" "$root/test.sh"
+(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$build/initramfs.gz"
+
+log=$NTDPC_OUT/vm-$series.log
+echo "vm: booting $release with $smp vCPUs (TCG)"
+set +e
+timeout "$timeout" qemu-system-x86_64 -accel tcg -smp "$smp" -m 1024 \
+	-nodefaults -nographic -no-reboot -serial stdio \
+	-kernel "$kroot/boot/vmlinuz-$release" -initrd "$build/initramfs.gz" \
+	-append "console=ttyS0 panic=-1 oops=panic loglevel=4" \
+	< /dev/null > "$log" 2>&1
+qemu_status=$?
+set -e
+[ "${VMTEST_VERBOSE:-0}" = 1 ] && cat "$log"
+
+tr -d '\r' < "$log" > "$log.tmp" && mv "$log.tmp" "$log"
+passed=$(grep -c '^VMTEST PASS ' "$log" || true)
+failed=$(grep -c '^VMTEST FAIL ' "$log" || true)
+grep '^VMTEST FAIL ' "$log" || true
+status=0
+if ! grep -q '^VMTEST DONE' "$log"; then
+	[ $qemu_status -eq 124 ] && echo "vm: guest did not finish within ${timeout}s" >&2
+	grep -n -E 'Kernel panic|Oops|BUG:' "$log" | head -n 5 >&2 || true
+	echo "vm: guest did not complete its script (see $log)" >&2
+	failed=$((failed + 1))
+	status=1
+fi
+[ "$failed" -eq 0 ] || status=1
+echo "vm-$series: $passed passed, $failed failed"
+exit $status

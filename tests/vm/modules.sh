@@ -1,0 +1,67 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Guest side of the VM tests (busybox sh, run as /init's test script):
+# load ntdpc.ko and companion modules on Debian's own kernel, unload them in
+# every order the kernel allows, and report "VMTEST PASS|FAIL <name>" lines.
+M=/modules
+ncpu=$(grep -c ^processor /proc/cpuinfo)
+
+pass() { echo "VMTEST PASS $1"; }
+fail() { echo "VMTEST FAIL $1: $2"; }
+expect() {	# name, then a command that must succeed
+	name=$1
+	shift
+	if "$@" >/tmp/out 2>&1; then pass "$name"; else fail "$name" "$(cat /tmp/out)"; fi
+}
+refuse() {	# name, then a command that must fail
+	name=$1
+	shift
+	if "$@" >/tmp/out 2>&1; then fail "$name" "succeeded"; else pass "$name"; fi
+}
+logged() { dmesg | grep -q "$1"; }
+threads() { ps -o comm | grep '^ntdpc/' | wc -l; }
+
+expect load insmod $M/ntdpc.ko
+expect load-message logged "ntdpc: NT DPCs on $ncpu CPUs"
+expect threads-per-cpu test "$(threads)" -eq "$ncpu"
+expect companion-basic insmod $M/ntdpc_vmtest.ko mode=basic
+expect companion-basic-result logged "ntdpc_vmtest: basic ok: $((2 * ncpu)) DPCs on $ncpu CPUs"
+expect hello-dpc insmod $M/hello_dpc.ko
+expect hello-dpc-result logged "hello_dpc: $ncpu of $ncpu DPCs ran"
+refuse rmmod-ntdpc-in-use rmmod ntdpc
+expect rmmod-hello rmmod hello_dpc
+expect rmmod-companion rmmod ntdpc_vmtest
+
+# A companion unloaded while its DPCs keep queueing themselves.
+expect leak-load insmod $M/ntdpc_vmtest.ko mode=leak
+sleep 1
+expect leak-rmmod rmmod ntdpc_vmtest
+expect leak-removed logged "ntdpc: module ntdpc_vmtest unloaded with [0-9]* DPC(s) still queued"
+sleep 1
+expect leak-no-oops sh -c '! dmesg | grep -q -E "Oops|BUG:|general protection"'
+
+# CPU hotplug with the module loaded: offline the last CPU, run, online it.
+last=$((ncpu - 1))
+if [ -w /sys/devices/system/cpu/cpu$last/online ]; then
+	expect cpu-offline sh -c "echo 0 > /sys/devices/system/cpu/cpu$last/online"
+	expect threads-after-offline test "$(threads)" -ge "$last"
+	expect companion-offline insmod $M/ntdpc_vmtest.ko mode=basic
+	expect companion-offline-result logged "basic ok: $((2 * last)) DPCs on $last CPUs"
+	expect rmmod-offline rmmod ntdpc_vmtest
+	expect cpu-online sh -c "echo 1 > /sys/devices/system/cpu/cpu$last/online"
+	expect companion-online insmod $M/ntdpc_vmtest.ko mode=basic
+	expect rmmod-online rmmod ntdpc_vmtest
+fi
+
+expect rmmod-ntdpc rmmod ntdpc
+expect threads-gone test "$(threads)" -eq 0
+
+# Threaded DPCs disabled: they run as ordinary DPCs at DISPATCH_LEVEL.
+expect load-nothreads insmod $M/ntdpc.ko ThreadDpcEnable=0
+expect no-threads test "$(threads)" -eq 0
+expect companion-nothreads insmod $M/ntdpc_vmtest.ko mode=basic threads=0
+expect rmmod-nothreads sh -c "rmmod ntdpc_vmtest && rmmod ntdpc"
+
+expect no-splat sh -c '! dmesg | grep -E "BUG:|WARNING:|Oops|general protection|INFO: possible|sleeping function"'
+echo "VMTEST DONE"

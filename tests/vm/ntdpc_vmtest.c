@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A companion module for the VM tests (scripts/vm.sh): exercises ntdpc.ko
+ * as a driver would, from outside, through <ntdpc/ntddk.h> only.
+ *
+ * mode=basic   queue DPCs and threaded DPCs on every CPU, check where and at
+ *              which IRQL they ran, print "ntdpc_vmtest: basic ok"
+ * mode=leak    queue a DPC that keeps queueing itself on every CPU and
+ *              leave it running at unload: ntdpc must remove it before this
+ *              module's text goes away
+ */
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <ntdpc/ntddk.h>
+
+static char *mode = "basic";
+module_param(mode, charp, 0444);
+MODULE_PARM_DESC(mode, "basic or leak");
+
+static bool threads = true;
+module_param(threads, bool, 0444);
+MODULE_PARM_DESC(threads, "ntdpc was loaded with ThreadDpcEnable=1");
+
+struct vm_dpc {
+	KDPC dpc;
+	ULONG want_cpu;
+	ULONG ran_cpu;
+	KIRQL irql;
+	LONG runs;
+	bool threaded;
+};
+
+static struct vm_dpc *vm_dpcs;
+static ULONG vm_count;
+static LONG vm_leak_stop;
+
+static VOID VmDeferredRoutine(PKDPC Dpc, PVOID DeferredContext,
+			      PVOID SystemArgument1, PVOID SystemArgument2)
+{
+	struct vm_dpc *d = DeferredContext;
+
+	d->ran_cpu = KeGetCurrentProcessorNumber();
+	d->irql = KeGetCurrentIrql();
+	InterlockedIncrement(&d->runs);
+}
+
+static VOID VmLeakRoutine(PKDPC Dpc, PVOID DeferredContext,
+			  PVOID SystemArgument1, PVOID SystemArgument2)
+{
+	struct vm_dpc *d = DeferredContext;
+
+	InterlockedIncrement(&d->runs);
+	if (!READ_ONCE(vm_leak_stop))
+		KeInsertQueueDpc(Dpc, NULL, NULL);
+}
+
+static int vm_basic(void)
+{
+	PROCESSOR_NUMBER pn;
+	ULONG i, bad = 0;
+
+	for (i = 0; i < vm_count; i++) {
+		struct vm_dpc *d = &vm_dpcs[i];
+		ULONG cpu = i / 2;
+
+		d->threaded = i & 1;
+		d->want_cpu = cpu;
+		if (d->threaded)
+			KeInitializeThreadedDpc(&d->dpc, VmDeferredRoutine, d);
+		else
+			KeInitializeDpc(&d->dpc, VmDeferredRoutine, d);
+		if (!NT_SUCCESS(KeGetProcessorNumberFromIndex(cpu, &pn)) ||
+		    !NT_SUCCESS(KeSetTargetProcessorDpcEx(&d->dpc, &pn)))
+			return -EINVAL;
+		KeSetImportanceDpc(&d->dpc, HighImportance);
+		if (!KeInsertQueueDpc(&d->dpc, NULL, NULL))
+			return -EINVAL;
+	}
+	KeFlushQueuedDpcs();
+	for (i = 0; i < vm_count; i++) {
+		struct vm_dpc *d = &vm_dpcs[i];
+		KIRQL want = d->threaded && threads ? PASSIVE_LEVEL :
+			     DISPATCH_LEVEL;
+
+		if (d->runs != 1 || d->ran_cpu != d->want_cpu || d->irql != want) {
+			pr_err("ntdpc_vmtest: DPC %u: runs %d cpu %u/%u irql %u/%u\n",
+			       i, d->runs, d->ran_cpu, d->want_cpu, d->irql, want);
+			bad++;
+		}
+	}
+	if (bad)
+		return -EIO;
+	pr_info("ntdpc_vmtest: basic ok: %u DPCs on %u CPUs\n", vm_count,
+		vm_count / 2);
+	return 0;
+}
+
+static void vm_leak(void)
+{
+	ULONG i;
+
+	for (i = 0; i < vm_count / 2; i++) {
+		struct vm_dpc *d = &vm_dpcs[i];
+		PROCESSOR_NUMBER pn;
+
+		KeInitializeDpc(&d->dpc, VmLeakRoutine, d);
+		if (NT_SUCCESS(KeGetProcessorNumberFromIndex(i, &pn)))
+			KeSetTargetProcessorDpcEx(&d->dpc, &pn);
+		KeInsertQueueDpc(&d->dpc, NULL, NULL);
+	}
+	pr_info("ntdpc_vmtest: leak armed on %u CPUs\n", vm_count / 2);
+}
+
+static int __init vm_init(void)
+{
+	int ret = 0;
+
+	vm_count = 2 * KeQueryActiveProcessorCount(NULL);
+	vm_dpcs = kcalloc(vm_count, sizeof(*vm_dpcs), GFP_KERNEL);
+	if (!vm_dpcs)
+		return -ENOMEM;
+	if (!strcmp(mode, "leak"))
+		vm_leak();
+	else
+		ret = vm_basic();
+	if (ret)
+		kfree(vm_dpcs);
+	return ret;
+}
+
+static void __exit vm_exit(void)
+{
+	/*
+	 * The leak mode deliberately does not remove or flush its DPCs: the
+	 * routines keep running and queueing themselves while this module
+	 * goes away.  ntdpc's unload notifier must catch them.  vm_dpcs is
+	 * leaked on purpose too, since the KDPCs live in it.
+	 */
+	if (!strcmp(mode, "leak"))
+		return;
+	KeFlushQueuedDpcs();
+	kfree(vm_dpcs);
+}
+
+module_init(vm_init);
+module_exit(vm_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("ntdpc VM test companion");
