@@ -7,7 +7,9 @@
 #                     with W=1, KUnit in UML and on 4 vCPUs, DKMS, lint
 #   make kunit        the KUnit suites with their summary
 #   make lint         checkpatch.pl --strict and sparse (C=1)
-#   make modules_install / clean
+#   make vmtest       load ntdpc.ko and companions in Debian's 6.1 kernel
+#                     under QEMU (4 vCPUs)
+#   make modules_install / clean / distclean
 #
 # KDIR defaults to the running kernel's build dir, else the newest Debian
 # headers installed under /usr/src.
@@ -29,6 +31,9 @@ modules_install: modules
 
 clean:
 	@test -z "$(KDIR)" || $(MAKE) -C $(KDIR) M=$(PWD) clean
+
+# Also the test and demo output; the kernel caches in ~/.cache/ntdpc stay.
+distclean: clean
 	rm -rf out
 
 check:
@@ -40,4 +45,7 @@ kunit:
 lint:
 	scripts/lint.sh
 
-.PHONY: all modules modules_install clean check kunit lint
+vmtest:
+	scripts/vm.sh 6.1 tests/vm/modules.sh
+
+.PHONY: all modules modules_install clean distclean check kunit lint vmtest

@@ -12,6 +12,8 @@
 #   6. KUnit on x86_64 under QEMU with 4 vCPUs (lockdep, KASAN,
 #      DEBUG_ATOMIC_SLEEP, CPU hotplug)
 #   7. KUnit on x86_64 with 4 vCPUs under KCSAN (skip with NTDPC_SKIP_KCSAN=1)
+#   8. ntdpc.ko and companion modules loaded and unloaded in Debian's own
+#      6.1 and 6.12 kernels under QEMU with 4 vCPUs (tests/vm/modules.sh)
 #
 # Each stage's output goes to out/<stage>.log; the last line counts tests.
 set -uo pipefail
@@ -32,7 +34,7 @@ stage() {
 	"$@" > "$NTDPC_OUT/$name.log" 2>&1
 	rc=$?
 	printf '%s (%ss)\n' "$([ $rc -eq 0 ] && echo ok || echo FAILED)" "$(( $(date +%s) - start ))"
-	grep -h '^kunit-.*passed' "$NTDPC_OUT/$name.log" | sed 's/^/check:   /'
+	grep -h '^[a-z0-9_.-]*: [0-9]* passed' "$NTDPC_OUT/$name.log" | sed 's/^/check:   /'
 	if [ $rc -ne 0 ]; then
 		tail -n 30 "$NTDPC_OUT/$name.log" | sed 's/^/    | /'
 		failures+=("$name")
@@ -40,12 +42,14 @@ stage() {
 	return $rc
 }
 
-# Count a KUnit stage's own tests rather than the stage.
-kunit_stage() {
+# Count a test stage's own tests rather than the stage.
+tests_stage() {
 	local name=$1 p f s
-	stage "$name" scripts/kunit.sh "$2"
-	read -r p f s < <(sed -n 's/^kunit-[a-z0-9_]*: \([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\1 \2 \3/p' \
+	shift
+	stage "$name" "$@"
+	read -r p f s < <(sed -n 's/^[a-z0-9_.-]*: \([0-9]*\) passed, \([0-9]*\) failed\(, \([0-9]*\) skipped\)\?$/\1 \2 \4/p' \
 		"$NTDPC_OUT/$name.log" | tail -n1)
+	s=${s:-0}
 	if [ -z "${p:-}" ]; then
 		failed=$((failed + 1))
 		return
@@ -126,13 +130,15 @@ count stage build build_all
 count stage companion companion
 count stage lint scripts/lint.sh
 count stage dkms dkms_build
-kunit_stage kunit-um um
-kunit_stage kunit-x86_64 x86_64
+tests_stage kunit-um scripts/kunit.sh um
+tests_stage kunit-x86_64 scripts/kunit.sh x86_64
 if [ "${NTDPC_SKIP_KCSAN:-0}" = 1 ]; then
 	echo "check: kunit-kcsan    skipped (NTDPC_SKIP_KCSAN=1)"
 else
-	kunit_stage kunit-kcsan kcsan
+	tests_stage kunit-kcsan scripts/kunit.sh kcsan
 fi
+tests_stage vm-6.1 scripts/vm.sh 6.1 tests/vm/modules.sh
+tests_stage vm-6.12 scripts/vm.sh 6.12 tests/vm/modules.sh
 
 [ ${#failures[@]} -eq 0 ] || echo "check: failed stages: ${failures[*]}"
 echo "check: $passed passed, $failed failed, $skipped skipped"

@@ -17,7 +17,7 @@ src=$(ntdpc_kernel_source)
 status=0
 
 mkdir -p "$NTDPC_OUT"
-mapfile -t files < <(git ls-files '*.c' '*.h' 2>/dev/null || find src include kunit probes samples tools -name '*.[ch]')
+mapfile -t files < <(git ls-files --cached --others --exclude-standard '*.c' '*.h' 2>/dev/null || find src include kunit probes samples tools -name '*.[ch]')
 echo "lint: checkpatch --strict on ${#files[@]} files"
 "$src/scripts/checkpatch.pl" --strict --no-tree --terse --show-types \
 	--ignore CAMELCASE,NEW_TYPEDEFS -f "${files[@]}" \

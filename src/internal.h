@@ -27,8 +27,8 @@ struct ntdpc_list {
 	struct list_head head;		/* of KDPC.DpcListEntry */
 	unsigned int depth;
 	unsigned int cpu;
-	bool online;			/* dpcs only: false once the CPU is dead
-				 * and its lists were spliced away */
+	/* dpcs only: false once the CPU is dead and its lists moved away */
+	bool online;
 };
 
 /*
@@ -139,6 +139,7 @@ static inline void ntdpc_list_pop(struct ntdpc_list *l, struct ntdpc_call *call)
 	call->ctx = dpc->DeferredContext;
 	call->arg1 = dpc->SystemArgument1;
 	call->arg2 = dpc->SystemArgument2;
+	/* The copies above are complete before anyone sees it unqueued. */
 	smp_store_release(&dpc->DpcData, NULL);
 }
 
