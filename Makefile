@@ -5,7 +5,8 @@
 #   make              build ntdpc.ko against KDIR
 #   make check        every test (scripts/check.sh): builds on 6.1 and 6.12
 #                     with W=1, KUnit in UML and on 4 vCPUs, DKMS, lint
-#   make kunit        the KUnit suites with their summary
+#   make kunit        build ntdpc.ko and run the KUnit suites in UML, with
+#                     their summary
 #   make lint         checkpatch.pl --strict and sparse (C=1)
 #   make vmtest       load ntdpc.ko and companions in Debian's 6.1 kernel
 #                     under QEMU (4 vCPUs)
@@ -39,7 +40,10 @@ distclean: clean
 check:
 	scripts/check.sh
 
+# The main job until the demo VM exists: build ntdpc.ko, run KUnit in UML.
 kunit:
+	scripts/install-deps.sh build kunit
+	$(MAKE) modules
 	scripts/kunit.sh um
 
 lint:

@@ -15,11 +15,14 @@
 #   8. ntdpc.ko and companion modules loaded and unloaded in Debian's own
 #      6.1 and 6.12 kernels under QEMU with 4 vCPUs (tests/vm/modules.sh)
 #
-# Each stage's output goes to out/<stage>.log; the last line counts tests.
+# Each stage's output goes to out/check/<stage>.log; the last line counts
+# tests.
 set -uo pipefail
 . "$(dirname "$0")/common.sh"
 cd "$NTDPC_REPO"
 mkdir -p "$NTDPC_OUT"
+logdir=$NTDPC_OUT/check
+mkdir -p "$logdir"
 
 passed=0
 failed=0
@@ -31,12 +34,12 @@ stage() {
 	shift
 	start=$(date +%s)
 	printf 'check: %-14s ' "$name"
-	"$@" > "$NTDPC_OUT/$name.log" 2>&1
+	"$@" > "$logdir/$name.log" 2>&1
 	rc=$?
 	printf '%s (%ss)\n' "$([ $rc -eq 0 ] && echo ok || echo FAILED)" "$(( $(date +%s) - start ))"
-	grep -h '^[a-z0-9_.-]*: [0-9]* passed' "$NTDPC_OUT/$name.log" | sed 's/^/check:   /'
+	grep -h '^[a-z0-9_.-]*: [0-9]* passed' "$logdir/$name.log" | sed 's/^/check:   /'
 	if [ $rc -ne 0 ]; then
-		tail -n 30 "$NTDPC_OUT/$name.log" | sed 's/^/    | /'
+		tail -n 30 "$logdir/$name.log" | sed 's/^/    | /'
 		failures+=("$name")
 	fi
 	return $rc
@@ -48,7 +51,7 @@ tests_stage() {
 	shift
 	stage "$name" "$@"
 	read -r p f s < <(sed -n 's/^[a-z0-9_.-]*: \([0-9]*\) passed, \([0-9]*\) failed\(, \([0-9]*\) skipped\)\?$/\1 \2 \4/p' \
-		"$NTDPC_OUT/$name.log" | tail -n1)
+		"$logdir/$name.log" | tail -n1)
 	s=${s:-0}
 	if [ -z "${p:-}" ]; then
 		failed=$((failed + 1))
@@ -137,8 +140,8 @@ if [ "${NTDPC_SKIP_KCSAN:-0}" = 1 ]; then
 else
 	tests_stage kunit-kcsan scripts/kunit.sh kcsan
 fi
-tests_stage vm-6.1 scripts/vm.sh 6.1 tests/vm/modules.sh
-tests_stage vm-6.12 scripts/vm.sh 6.12 tests/vm/modules.sh
+tests_stage vmtest-6.1 scripts/vm.sh 6.1 tests/vm/modules.sh
+tests_stage vmtest-6.12 scripts/vm.sh 6.12 tests/vm/modules.sh
 
 [ ${#failures[@]} -eq 0 ] || echo "check: failed stages: ${failures[*]}"
 echo "check: $passed passed, $failed failed, $skipped skipped"
