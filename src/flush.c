@@ -83,12 +83,14 @@ EXPORT_SYMBOL_GPL(KeFlushQueuedDpcs);
 /*
  * Quiescing: while a module goes away its routines may still be queued,
  * running, and queueing more.  ntdpc_quiesce() first refuses every new
- * insertion of a matching DPC (a static key keeps the check off the insert
- * path the rest of the time), waits until no insertion that missed the
- * refusal is still in progress (insertions run with interrupts off, so an
- * RCU grace period covers them), removes what is queued, and flushes.  After
- * that nothing matching is queued, nothing can be queued, and the flush has
- * waited for every routine that was running: the module's text is unused.
+ * insertion of a matching DPC or work item (a static key keeps the check off
+ * the insert paths the rest of the time), waits until no insertion that
+ * missed the refusal is still in progress (insertions run with interrupts
+ * off or under rcu_read_lock(), so an RCU grace period covers them), removes
+ * the queued DPCs, cancels the queued work items, and flushes both.  After
+ * that nothing matching is queued, nothing can be queued, and the flushes
+ * have waited for every routine that was running: the module's text is
+ * unused.
  */
 DEFINE_STATIC_KEY_FALSE(ntdpc_quiescing);
 static DEFINE_MUTEX(ntdpc_quiesce_mutex);
@@ -96,15 +98,20 @@ static bool (*ntdpc_quiesce_match)(void *routine, void *arg);
 static void *ntdpc_quiesce_arg;
 static atomic_t ntdpc_quiesce_refused;
 
-/* Called on the insert path, interrupts off, only while quiescing. */
-bool ntdpc_quiesce_refuses(PKDPC dpc)
+/* Called on the insert paths, in RCU read sections, only while quiescing. */
+bool ntdpc_quiesce_refuses_routine(void *routine)
 {
 	bool (*match)(void *routine, void *arg) = READ_ONCE(ntdpc_quiesce_match);
 
-	if (!match || !match(ntdpc_routine_of(dpc), READ_ONCE(ntdpc_quiesce_arg)))
+	if (!match || !match(routine, READ_ONCE(ntdpc_quiesce_arg)))
 		return false;
 	atomic_inc(&ntdpc_quiesce_refused);
 	return true;
+}
+
+bool ntdpc_quiesce_refuses(PKDPC dpc)
+{
+	return ntdpc_quiesce_refuses_routine(ntdpc_routine_of(dpc));
 }
 
 static bool ntdpc_purge_match(PKDPC dpc, void *arg)
@@ -118,9 +125,10 @@ static bool ntdpc_purge_match(PKDPC dpc, void *arg)
  * @match: tells whether a routine belongs to what is going away
  * @arg: passed to @match
  *
- * Sleeps.  While it runs, KeInsertQueueDpc() of a matching DPC returns FALSE.
+ * Sleeps.  While it runs, KeInsertQueueDpc() of a matching DPC returns
+ * FALSE and IoQueueWorkItem() of a matching routine does nothing.
  *
- * Return: how many queued DPCs were removed or refused.
+ * Return: how many queued DPCs and work items were removed or refused.
  */
 unsigned int ntdpc_quiesce(bool (*match)(void *routine, void *arg), void *arg)
 {
@@ -134,7 +142,9 @@ unsigned int ntdpc_quiesce(bool (*match)(void *routine, void *arg), void *arg)
 	synchronize_rcu();
 
 	removed = ntdpc_purge(ntdpc_purge_match, arg);
+	removed += ntdpc_cancel_workitems(match, arg);
 	ntdpc_flush_all();
+	ntdpc_flush_workitems();
 
 	static_branch_disable(&ntdpc_quiescing);
 	WRITE_ONCE(ntdpc_quiesce_match, NULL);

@@ -85,6 +85,7 @@ enum ntdpc_misuse {
 	NTDPC_MISUSE_BAD_IRQL,		/* call made at a forbidden IRQL */
 	NTDPC_MISUSE_ROUTINE_IRQL,	/* routine returned at another IRQL */
 	NTDPC_MISUSE_GENERIC_DONE,	/* generic call without Done */
+	NTDPC_MISUSE_BAD_OBJECT,	/* bad event, timer or work item */
 	NTDPC_MISUSE_NR,
 };
 
@@ -168,6 +169,25 @@ unsigned int ntdpc_quiesce(bool (*match)(void *routine, void *arg),
 			   void *arg);
 DECLARE_STATIC_KEY_FALSE(ntdpc_quiescing);
 bool ntdpc_quiesce_refuses(PKDPC dpc);
+bool ntdpc_quiesce_refuses_routine(void *routine);
+
+/* dispatcher.c */
+bool ntdpc_header_valid(DISPATCHER_HEADER *h);
+void ntdpc_header_init(DISPATCHER_HEADER *h, UCHAR type, LONG state);
+LONG ntdpc_header_signal(DISPATCHER_HEADER *h);
+LONG ntdpc_header_reset(DISPATCHER_HEADER *h);
+
+/* timer.c */
+LONGLONG ntdpc_system_time(void);
+unsigned int ntdpc_cancel_timers(bool (*match)(PKTIMER t, void *arg),
+				 void *arg);
+
+/* workitem.c */
+int ntdpc_workitems_init(void);
+void ntdpc_workitems_exit(void);
+unsigned int ntdpc_cancel_workitems(bool (*match)(void *routine, void *arg),
+				    void *arg);
+void ntdpc_flush_workitems(void);
 
 /* cpu.c */
 int ntdpc_hotplug_init(void);

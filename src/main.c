@@ -84,14 +84,19 @@ static int __init ntdpc_init(void)
 	ret = ntdpc_threads_init();
 	if (ret)
 		goto err_hotplug;
-	ret = ntdpc_unload_init();
+	ret = ntdpc_workitems_init();
 	if (ret)
 		goto err_threads;
+	ret = ntdpc_unload_init();
+	if (ret)
+		goto err_workitems;
 	pr_info("ntdpc: NT DPCs on %u CPUs, drained by %s, threaded DPCs %s\n",
 		num_online_cpus(), ntdpc_bh_name(),
 		ThreadDpcEnable ? "in ntdpc/N threads" : "off");
 	return 0;
 
+err_workitems:
+	ntdpc_workitems_exit();
 err_threads:
 	ntdpc_threads_exit();
 err_hotplug:
@@ -105,6 +110,7 @@ static void __exit ntdpc_exit(void)
 {
 	ntdpc_unload_exit();
 	ntdpc_flush_all();
+	ntdpc_workitems_exit();
 	ntdpc_threads_exit();
 	ntdpc_hotplug_exit();
 	ntdpc_queue_exit();

@@ -3,9 +3,10 @@
  * Unload safety.  A companion module that goes away with DPCs still queued
  * would leave routines pointing into freed text.  A module notifier runs
  * while the module is MODULE_STATE_GOING (after its exit function, before its
- * memory is freed), refuses new insertions of its DPCs, removes the queued
- * ones, waits for any of its routines still running (ntdpc_quiesce()), and
- * logs what it found.  Only modules that use ntdpc's symbols can have DPCs,
+ * memory is freed), cancels its timers that are still set, refuses new
+ * insertions of its DPCs and work items, removes the queued ones, waits for
+ * any of its routines still running (ntdpc_quiesce()), and logs what it
+ * found.  Only modules that use ntdpc's symbols can have DPCs,
  * so the others are not waited for.
  */
 #include <linux/module.h>
@@ -16,6 +17,14 @@
 static bool ntdpc_in_module(void *routine, void *arg)
 {
 	return within_module((unsigned long)routine, arg);
+}
+
+/* A timer in the module's memory, or whose DPC runs the module's code. */
+static bool ntdpc_timer_in_module(PKTIMER t, void *arg)
+{
+	return within_module((unsigned long)t, arg) ||
+	       (t->Dpc && within_module((unsigned long)ntdpc_routine_of(t->Dpc),
+					arg));
 }
 
 /*
@@ -41,13 +50,17 @@ static int ntdpc_module_notify(struct notifier_block *nb, unsigned long state,
 			       void *data)
 {
 	struct module *mod = data;
-	unsigned int removed;
+	unsigned int removed, timers;
 
 	if (state != MODULE_STATE_GOING || !ntdpc_used_by(mod))
 		return NOTIFY_DONE;
+	timers = ntdpc_cancel_timers(ntdpc_timer_in_module, mod);
+	if (timers)
+		pr_warn("ntdpc: module %s unloaded with %u timer(s) still set; cancelled them\n",
+			mod->name, timers);
 	removed = ntdpc_quiesce(ntdpc_in_module, mod);
 	if (removed)
-		pr_warn("ntdpc: module %s unloaded with %u DPC(s) still queued; removed them\n",
+		pr_warn("ntdpc: module %s unloaded with %u DPC(s) or work item(s) still queued; removed them\n",
 			mod->name, removed);
 	return NOTIFY_OK;
 }

@@ -15,7 +15,9 @@
 
 #include <linux/types.h>
 #include <linux/atomic.h>
+#include <linux/hrtimer.h>
 #include <linux/spinlock.h>
+#include <linux/wait.h>
 
 /* ---------------------------------------------------------------------- */
 /* Basic NT types                                                          */
@@ -43,6 +45,7 @@ typedef UCHAR BOOLEAN;
 typedef void *PVOID;
 typedef unsigned long ULONG_PTR;
 typedef u32 *PULONG;
+typedef u64 *PULONGLONG;
 typedef u8 *PBOOLEAN;
 
 typedef UCHAR KIRQL;
@@ -53,11 +56,19 @@ typedef unsigned long *PKAFFINITY;
 typedef LONG NTSTATUS;
 
 #define STATUS_SUCCESS			((NTSTATUS)0x00000000L)
+#define STATUS_WAIT_0			((NTSTATUS)0x00000000L)
 #define STATUS_TIMEOUT			((NTSTATUS)0x00000102L)
 #define STATUS_UNSUCCESSFUL		((NTSTATUS)0xC0000001L)
 #define STATUS_INVALID_PARAMETER	((NTSTATUS)0xC000000DL)
 #define STATUS_INVALID_DEVICE_STATE	((NTSTATUS)0xC0000184L)
 #define NT_SUCCESS(Status)		(((NTSTATUS)(Status)) >= 0)
+
+typedef CCHAR KPROCESSOR_MODE;
+#define KernelMode	0
+#define UserMode	1
+
+typedef LONG KPRIORITY;
+#define IO_NO_INCREMENT	0
 
 typedef union _LARGE_INTEGER {
 	struct {
@@ -66,6 +77,14 @@ typedef union _LARGE_INTEGER {
 	};
 	LONGLONG QuadPart;
 } LARGE_INTEGER, *PLARGE_INTEGER;
+
+typedef union _ULARGE_INTEGER {
+	struct {
+		ULONG LowPart;
+		ULONG HighPart;
+	};
+	ULONGLONG QuadPart;
+} ULARGE_INTEGER, *PULARGE_INTEGER;
 
 /* Same layout as struct list_head: Flink is next, Blink is prev. */
 typedef struct _LIST_ENTRY {
@@ -301,6 +320,7 @@ typedef void (*PIO_DPC_ROUTINE)(PKDPC Dpc, struct _DEVICE_OBJECT *DeviceObject,
 typedef struct _DEVICE_OBJECT {
 	CSHORT Type;
 	USHORT Size;
+	LONG ReferenceCount;		/* held by queued work items */
 	PVOID DeviceExtension;
 	KDPC Dpc;
 	PIO_DPC_ROUTINE DpcForIsr;
@@ -323,5 +343,111 @@ static inline VOID IoRequestDpc(PDEVICE_OBJECT DeviceObject, PIRP Irp,
 {
 	KeInsertQueueDpc(&DeviceObject->Dpc, Irp, Context);
 }
+
+/* ---------------------------------------------------------------------- */
+/* Dispatcher objects: events and timers                                  */
+/* ---------------------------------------------------------------------- */
+
+/* KOBJECTS values of the dispatcher objects ntdpc provides. */
+#define EventNotificationObject		0
+#define EventSynchronizationObject	1
+#define TimerNotificationObject		8
+#define TimerSynchronizationObject	9
+
+typedef enum _EVENT_TYPE {
+	NotificationEvent,
+	SynchronizationEvent,
+} EVENT_TYPE;
+
+typedef enum _TIMER_TYPE {
+	NotificationTimer,
+	SynchronizationTimer,
+} TIMER_TYPE;
+
+typedef enum _KWAIT_REASON {
+	Executive = 0,
+} KWAIT_REASON;
+
+/*
+ * Common head of events and timers.  WaitListHead is Linux's wait queue; its
+ * lock also guards SignalState.  Read-only outside ntdpc.
+ */
+typedef struct _DISPATCHER_HEADER {
+	UCHAR Type;
+	UCHAR Reserved[3];
+	LONG SignalState;
+	wait_queue_head_t WaitListHead;
+} DISPATCHER_HEADER;
+
+typedef struct _KEVENT {
+	DISPATCHER_HEADER Header;
+} KEVENT, *PKEVENT, *PRKEVENT;
+
+/*
+ * NT's KTIMER fields, then ntdpc's own (an hrtimer and its state), which
+ * companion code must not touch.
+ */
+typedef struct _KTIMER {
+	DISPATCHER_HEADER Header;
+	ULARGE_INTEGER DueTime;		/* interrupt time of the next expiry */
+	LIST_ENTRY TimerListEntry;
+	struct _KDPC *Dpc;
+	ULONG Period;			/* ms, 0 = one-shot */
+	BOOLEAN Inserted;		/* set and not yet expired or cancelled */
+	raw_spinlock_t NtdpcLock;
+	struct hrtimer NtdpcTimer;
+} KTIMER, *PKTIMER, *PRKTIMER;
+
+VOID KeInitializeEvent(PRKEVENT Event, EVENT_TYPE Type, BOOLEAN State);
+LONG KeSetEvent(PRKEVENT Event, KPRIORITY Increment, BOOLEAN Wait);
+VOID KeClearEvent(PRKEVENT Event);
+LONG KeResetEvent(PRKEVENT Event);
+LONG KeReadStateEvent(PRKEVENT Event);
+NTSTATUS KeWaitForSingleObject(PVOID Object, KWAIT_REASON WaitReason,
+			       KPROCESSOR_MODE WaitMode, BOOLEAN Alertable,
+			       PLARGE_INTEGER Timeout);
+
+VOID KeInitializeTimer(PKTIMER Timer);
+VOID KeInitializeTimerEx(PKTIMER Timer, TIMER_TYPE Type);
+BOOLEAN KeSetTimer(PKTIMER Timer, LARGE_INTEGER DueTime, PKDPC Dpc);
+BOOLEAN KeSetTimerEx(PKTIMER Timer, LARGE_INTEGER DueTime, LONG Period,
+		     PKDPC Dpc);
+BOOLEAN KeCancelTimer(PKTIMER Timer);
+BOOLEAN KeReadStateTimer(PKTIMER Timer);
+
+/* Time in NT's units: 100 ns.  System time counts from 1601-01-01 UTC. */
+ULONGLONG KeQueryInterruptTime(void);
+ULONGLONG KeQueryInterruptTimePrecise(PULONGLONG QpcTimeStamp);
+VOID KeQuerySystemTime(PLARGE_INTEGER CurrentTime);
+VOID KeQuerySystemTimePrecise(PLARGE_INTEGER CurrentTime);
+
+/* ---------------------------------------------------------------------- */
+/* Work items                                                              */
+/* ---------------------------------------------------------------------- */
+
+typedef enum _WORK_QUEUE_TYPE {
+	CriticalWorkQueue = 0,
+	DelayedWorkQueue = 1,
+	HyperCriticalWorkQueue = 2,
+} WORK_QUEUE_TYPE;
+
+typedef struct _IO_WORKITEM IO_WORKITEM, *PIO_WORKITEM;	/* opaque */
+
+typedef VOID IO_WORKITEM_ROUTINE(PDEVICE_OBJECT DeviceObject, PVOID Context);
+typedef void (*PIO_WORKITEM_ROUTINE)(PDEVICE_OBJECT DeviceObject,
+				     PVOID Context);
+typedef VOID IO_WORKITEM_ROUTINE_EX(PVOID IoObject, PVOID Context,
+				    PIO_WORKITEM IoWorkItem);
+typedef void (*PIO_WORKITEM_ROUTINE_EX)(PVOID IoObject, PVOID Context,
+					PIO_WORKITEM IoWorkItem);
+
+PIO_WORKITEM IoAllocateWorkItem(PDEVICE_OBJECT DeviceObject);
+VOID IoFreeWorkItem(PIO_WORKITEM IoWorkItem);
+VOID IoQueueWorkItem(PIO_WORKITEM IoWorkItem,
+		     PIO_WORKITEM_ROUTINE WorkerRoutine,
+		     WORK_QUEUE_TYPE QueueType, PVOID Context);
+VOID IoQueueWorkItemEx(PIO_WORKITEM IoWorkItem,
+		       PIO_WORKITEM_ROUTINE_EX WorkerRoutine,
+		       WORK_QUEUE_TYPE QueueType, PVOID Context);
 
 #endif /* _NTDPC_NTDDK_H */

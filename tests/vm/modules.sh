@@ -37,7 +37,8 @@ expect rmmod-companion rmmod ntdpc_vmtest
 expect leak-load insmod $M/ntdpc_vmtest.ko mode=leak
 sleep 1
 expect leak-rmmod rmmod ntdpc_vmtest
-expect leak-removed logged "ntdpc: module ntdpc_vmtest unloaded with [0-9]* DPC(s) still queued"
+expect leak-timer-cancelled logged "ntdpc: module ntdpc_vmtest unloaded with 1 timer(s) still set; cancelled them"
+expect leak-removed logged "ntdpc: module ntdpc_vmtest unloaded with [0-9]* DPC(s) or work item(s) still queued"
 sleep 1
 expect leak-no-oops sh -c '! dmesg | grep -q -E "Oops|BUG:|general protection"'
 

@@ -5,10 +5,12 @@
  *
  * mode=basic   queue DPCs and threaded DPCs on every CPU, check where and at
  *              which IRQL they ran, print "ntdpc_vmtest: basic ok"
- * mode=leak    queue a DPC that keeps queueing itself on every CPU and
- *              leave it running at unload: ntdpc must remove it before this
- *              module's text goes away
+ * mode=leak    queue a DPC that keeps queueing itself on every CPU, and set
+ *              a 1 ms periodic timer whose DPC queues a work item, and leave
+ *              all of it running at unload: ntdpc must cancel and remove it
+ *              before this module's text goes away
  */
+#include <linux/delay.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <ntdpc/ntddk.h>
@@ -34,6 +36,13 @@ static struct vm_dpc *vm_dpcs;
 static ULONG vm_count;
 static LONG vm_leak_stop;
 
+/* The leak mode's timer path: timer -> DPC -> work item that sleeps. */
+static KTIMER vm_timer;
+static KDPC vm_timer_dpc;
+static DEVICE_OBJECT vm_device;
+static PIO_WORKITEM vm_work;
+static LONG vm_work_busy;
+
 static VOID VmDeferredRoutine(PKDPC Dpc, PVOID DeferredContext,
 			      PVOID SystemArgument1, PVOID SystemArgument2)
 {
@@ -52,6 +61,19 @@ static VOID VmLeakRoutine(PKDPC Dpc, PVOID DeferredContext,
 	InterlockedIncrement(&d->runs);
 	if (!READ_ONCE(vm_leak_stop))
 		KeInsertQueueDpc(Dpc, NULL, NULL);
+}
+
+static VOID VmWorkRoutine(PDEVICE_OBJECT DeviceObject, PVOID Context)
+{
+	usleep_range(1000, 2000);
+	InterlockedExchange(&vm_work_busy, 0);
+}
+
+static VOID VmTimerRoutine(PKDPC Dpc, PVOID DeferredContext,
+			   PVOID SystemArgument1, PVOID SystemArgument2)
+{
+	if (vm_work && !InterlockedCompareExchange(&vm_work_busy, 1, 0))
+		IoQueueWorkItem(vm_work, VmWorkRoutine, DelayedWorkQueue, NULL);
 }
 
 static int vm_basic(void)
@@ -97,6 +119,7 @@ static int vm_basic(void)
 
 static void vm_leak(void)
 {
+	LARGE_INTEGER one_ms = { .QuadPart = -10000 };
 	ULONG i;
 
 	for (i = 0; i < vm_count / 2; i++) {
@@ -108,6 +131,10 @@ static void vm_leak(void)
 			KeSetTargetProcessorDpcEx(&d->dpc, &pn);
 		KeInsertQueueDpc(&d->dpc, NULL, NULL);
 	}
+	vm_work = IoAllocateWorkItem(&vm_device);
+	KeInitializeDpc(&vm_timer_dpc, VmTimerRoutine, NULL);
+	KeInitializeTimer(&vm_timer);
+	KeSetTimerEx(&vm_timer, one_ms, 1, &vm_timer_dpc);
 	pr_info("ntdpc_vmtest: leak armed on %u CPUs\n", vm_count / 2);
 }
 

@@ -1,0 +1,276 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Dispatcher objects: KEVENT, the signal state of KTIMER, and
+ * KeWaitForSingleObject().
+ *
+ * As in NT's dispatcher, a signal satisfies waits directly.  A
+ * notification object becomes signalled and satisfies every waiter; a
+ * synchronization object with waiters satisfies the first one and stays not
+ * signalled (so two KeSetEvent() calls release two waiters), and without
+ * waiters it becomes signalled until a wait consumes it.  Waiters are
+ * ntdpc_wait entries on the object's wait queue, whose lock also guards
+ * SignalState; a waiter that times out leaves the queue under that lock, so
+ * a signal is never handed to a waiter that has gone.
+ */
+#include <linux/hrtimer.h>
+#include <linux/sched.h>
+#include <linux/wait.h>
+
+#include "internal.h"
+
+struct ntdpc_wait {
+	struct wait_queue_entry entry;	/* .private is the waiting task */
+	bool satisfied;
+};
+
+static bool ntdpc_header_is_sync(DISPATCHER_HEADER *h)
+{
+	return h->Type == EventSynchronizationObject ||
+	       h->Type == TimerSynchronizationObject;
+}
+
+bool ntdpc_header_valid(DISPATCHER_HEADER *h)
+{
+	return h && (h->Type == EventNotificationObject ||
+		     h->Type == EventSynchronizationObject ||
+		     h->Type == TimerNotificationObject ||
+		     h->Type == TimerSynchronizationObject);
+}
+
+void ntdpc_header_init(DISPATCHER_HEADER *h, UCHAR type, LONG state)
+{
+	h->Type = type;
+	h->SignalState = state;
+	init_waitqueue_head(&h->WaitListHead);
+}
+
+/* Under the queue lock: hand the signal to the first waiter. */
+static void ntdpc_satisfy_first(DISPATCHER_HEADER *h)
+{
+	struct ntdpc_wait *w = list_first_entry(&h->WaitListHead.head,
+						struct ntdpc_wait, entry.entry);
+
+	list_del_init(&w->entry.entry);
+	w->satisfied = true;
+	wake_up_process(w->entry.private);
+}
+
+/* Signal the object, satisfying waits; returns the previous state. */
+LONG ntdpc_header_signal(DISPATCHER_HEADER *h)
+{
+	unsigned long flags;
+	LONG prev;
+
+	spin_lock_irqsave(&h->WaitListHead.lock, flags);
+	prev = h->SignalState;
+	if (ntdpc_header_is_sync(h)) {
+		if (list_empty(&h->WaitListHead.head))
+			h->SignalState = 1;
+		else
+			ntdpc_satisfy_first(h);
+	} else {
+		h->SignalState = 1;
+		while (!list_empty(&h->WaitListHead.head))
+			ntdpc_satisfy_first(h);
+	}
+	spin_unlock_irqrestore(&h->WaitListHead.lock, flags);
+	return prev;
+}
+
+LONG ntdpc_header_reset(DISPATCHER_HEADER *h)
+{
+	unsigned long flags;
+	LONG prev;
+
+	spin_lock_irqsave(&h->WaitListHead.lock, flags);
+	prev = h->SignalState;
+	h->SignalState = 0;
+	spin_unlock_irqrestore(&h->WaitListHead.lock, flags);
+	return prev;
+}
+
+/* NT timeout (100 ns; negative relative, positive absolute) to a deadline. */
+static ktime_t ntdpc_timeout_deadline(LONGLONG timeout)
+{
+	if (timeout < 0)
+		return ktime_add_ns(ktime_get(), (u64)-timeout * 100);
+	return ktime_add_ns(ktime_get(),
+			    max_t(s64, 0, (timeout - ntdpc_system_time()) * 100));
+}
+
+/**
+ * KeWaitForSingleObject() - wait for an event or a timer to be signalled
+ * @Object: a KEVENT or KTIMER
+ * @WaitReason: ignored (Executive)
+ * @WaitMode: ignored (the wait is always a kernel-mode wait)
+ * @Alertable: ignored (ntdpc has no APCs); the wait is not interruptible
+ * @Timeout: NULL to wait forever; else 100 ns units, negative relative,
+ *	positive an absolute system time, 0 to test without waiting
+ *
+ * A synchronization object is reset by the wait it satisfies.
+ *
+ * Context: PASSIVE_LEVEL, or any level with a zero @Timeout.  ntdpc's
+ * APC_LEVEL is not preemptible, so unlike NT it cannot wait there.  A
+ * non-zero timeout above PASSIVE_LEVEL is reported and fails.
+ *
+ * Return: STATUS_SUCCESS (STATUS_WAIT_0), STATUS_TIMEOUT, or
+ * STATUS_INVALID_PARAMETER for a bad object or a wait at raised IRQL.
+ */
+NTSTATUS KeWaitForSingleObject(PVOID Object, KWAIT_REASON WaitReason,
+			       KPROCESSOR_MODE WaitMode, BOOLEAN Alertable,
+			       PLARGE_INTEGER Timeout)
+{
+	DISPATCHER_HEADER *h = Object;
+	struct ntdpc_wait w = { .entry.private = current };
+	ktime_t deadline = KTIME_MAX;
+	NTSTATUS status;
+	unsigned long flags;
+	bool timed_out = false;
+
+	if (unlikely(!ntdpc_header_valid(h))) {
+		ntdpc_report_misuse(NTDPC_MISUSE_BAD_OBJECT, _RET_IP_,
+				    "%s(%p): not an event or timer", __func__, h);
+		return STATUS_INVALID_PARAMETER;
+	}
+	spin_lock_irqsave(&h->WaitListHead.lock, flags);
+	if (h->SignalState > 0) {
+		if (ntdpc_header_is_sync(h))
+			h->SignalState = 0;
+		spin_unlock_irqrestore(&h->WaitListHead.lock, flags);
+		return STATUS_SUCCESS;
+	}
+	spin_unlock_irqrestore(&h->WaitListHead.lock, flags);
+	if (Timeout && Timeout->QuadPart == 0)
+		return STATUS_TIMEOUT;
+	if (unlikely(KeGetCurrentIrql() != PASSIVE_LEVEL)) {
+		ntdpc_report_misuse(NTDPC_MISUSE_BAD_IRQL, _RET_IP_,
+				    "%s with a timeout at IRQL %u, needs PASSIVE_LEVEL",
+				    __func__, KeGetCurrentIrql());
+		return STATUS_INVALID_PARAMETER;
+	}
+	if (Timeout)
+		deadline = ntdpc_timeout_deadline(Timeout->QuadPart);
+
+	spin_lock_irqsave(&h->WaitListHead.lock, flags);
+	if (h->SignalState > 0) {	/* signalled meanwhile */
+		if (ntdpc_header_is_sync(h))
+			h->SignalState = 0;
+		spin_unlock_irqrestore(&h->WaitListHead.lock, flags);
+		return STATUS_SUCCESS;
+	}
+	INIT_LIST_HEAD(&w.entry.entry);
+	list_add_tail(&w.entry.entry, &h->WaitListHead.head);
+	for (;;) {
+		set_current_state(TASK_UNINTERRUPTIBLE);
+		spin_unlock_irqrestore(&h->WaitListHead.lock, flags);
+		if (!READ_ONCE(w.satisfied) && !timed_out) {
+			if (deadline == KTIME_MAX)
+				schedule();
+			else if (!schedule_hrtimeout(&deadline, HRTIMER_MODE_ABS))
+				timed_out = true;
+		}
+		spin_lock_irqsave(&h->WaitListHead.lock, flags);
+		if (w.satisfied) {
+			status = STATUS_SUCCESS;
+			break;
+		}
+		if (timed_out) {
+			list_del_init(&w.entry.entry);
+			status = STATUS_TIMEOUT;
+			break;
+		}
+	}
+	spin_unlock_irqrestore(&h->WaitListHead.lock, flags);
+	__set_current_state(TASK_RUNNING);
+	return status;
+}
+EXPORT_SYMBOL_GPL(KeWaitForSingleObject);
+
+/**
+ * KeInitializeEvent() - initialise an event
+ * @Event: caller-allocated KEVENT
+ * @Type: NotificationEvent (stays signalled, releases every waiter) or
+ *	SynchronizationEvent (releases one waiter and resets)
+ * @State: initial state, TRUE for signalled
+ */
+VOID KeInitializeEvent(PRKEVENT Event, EVENT_TYPE Type, BOOLEAN State)
+{
+	if (unlikely(!Event || (Type != NotificationEvent &&
+				Type != SynchronizationEvent))) {
+		ntdpc_report_misuse(NTDPC_MISUSE_BAD_OBJECT, _RET_IP_,
+				    "%s(%p, %d)", __func__, Event, Type);
+		return;
+	}
+	ntdpc_header_init(&Event->Header,
+			  Type == NotificationEvent ? EventNotificationObject :
+						      EventSynchronizationObject,
+			  !!State);
+}
+EXPORT_SYMBOL_GPL(KeInitializeEvent);
+
+static bool ntdpc_event_valid(PRKEVENT Event, unsigned long caller)
+{
+	if (likely(Event && (Event->Header.Type == EventNotificationObject ||
+			     Event->Header.Type == EventSynchronizationObject)))
+		return true;
+	ntdpc_report_misuse(NTDPC_MISUSE_BAD_OBJECT, caller,
+			    "KEVENT %p was never initialised", Event);
+	return false;
+}
+
+/**
+ * KeSetEvent() - signal an event
+ * @Event: the event
+ * @Increment: ignored (no priority boosts)
+ * @Wait: ignored (no wait call follows in ntdpc's sense)
+ *
+ * Context: any IRQL up to DISPATCH_LEVEL (hardirq works too).
+ *
+ * Return: the previous state, or 0 for a bad event (reported).
+ */
+LONG KeSetEvent(PRKEVENT Event, KPRIORITY Increment, BOOLEAN Wait)
+{
+	if (!ntdpc_event_valid(Event, _RET_IP_))
+		return 0;
+	return ntdpc_header_signal(&Event->Header);
+}
+EXPORT_SYMBOL_GPL(KeSetEvent);
+
+/**
+ * KeClearEvent() - set an event to not signalled
+ * @Event: the event
+ */
+VOID KeClearEvent(PRKEVENT Event)
+{
+	if (ntdpc_event_valid(Event, _RET_IP_))
+		ntdpc_header_reset(&Event->Header);
+}
+EXPORT_SYMBOL_GPL(KeClearEvent);
+
+/**
+ * KeResetEvent() - set an event to not signalled
+ * @Event: the event
+ *
+ * Return: the previous state.
+ */
+LONG KeResetEvent(PRKEVENT Event)
+{
+	if (!ntdpc_event_valid(Event, _RET_IP_))
+		return 0;
+	return ntdpc_header_reset(&Event->Header);
+}
+EXPORT_SYMBOL_GPL(KeResetEvent);
+
+/**
+ * KeReadStateEvent() - the current state of an event
+ * @Event: the event
+ *
+ * Return: nonzero if signalled.
+ */
+LONG KeReadStateEvent(PRKEVENT Event)
+{
+	if (!ntdpc_event_valid(Event, _RET_IP_))
+		return 0;
+	return READ_ONCE(Event->Header.SignalState);
+}
+EXPORT_SYMBOL_GPL(KeReadStateEvent);

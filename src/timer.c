@@ -1,0 +1,336 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KTIMER: NT timers on hrtimers, and NT's clocks.
+ *
+ * A timer is an hrtimer pinned to the CPU that set it, firing in hardirq
+ * context as NT's clock interrupt does.  On expiry, in NT's order: the timer
+ * is signalled (waiters released), a periodic timer is re-armed, then its DPC
+ * is queued, on the DPC's target CPU or this one, with SystemArgument1/2 the
+ * low and high parts of the expiry's system time.  Periodic timers advance
+ * from their scheduled expiry (hrtimer_forward()), so no drift accumulates;
+ * missed periods are skipped, not bunched up.
+ *
+ * The timer's own raw lock orders setting, cancelling and expiry: an expiry
+ * that finds the timer cancelled, or set again for later, does nothing.
+ * Absolute due times are converted to the monotonic clock when set; a later
+ * change of the wall clock does not move them.
+ *
+ * Set timers are also on one list (its lock is off the DPC paths), so that a
+ * module that goes away with a timer still set can have it cancelled.
+ */
+#include <linux/hrtimer.h>
+#include <linux/ktime.h>
+#include <linux/timekeeping.h>
+
+#include "internal.h"
+
+/* 1601-01-01 to 1970-01-01 in 100 ns units. */
+#define NTDPC_EPOCH_DELTA	116444736000000000LL
+
+static LIST_HEAD(ntdpc_timers);
+static DEFINE_RAW_SPINLOCK(ntdpc_timers_lock);
+
+static inline struct list_head *ntdpc_timer_entry(PKTIMER t)
+{
+	return (struct list_head *)&t->TimerListEntry;
+}
+
+LONGLONG ntdpc_system_time(void)
+{
+	return ktime_get_real_ns() / 100 + NTDPC_EPOCH_DELTA;
+}
+
+static LONGLONG ntdpc_mono_to_system(ktime_t mono)
+{
+	return ktime_to_ns(ktime_mono_to_real(mono)) / 100 + NTDPC_EPOCH_DELTA;
+}
+
+/* Called with the timer's lock held. */
+static void ntdpc_timer_forget(PKTIMER t)
+{
+	t->Inserted = FALSE;
+	raw_spin_lock(&ntdpc_timers_lock);
+	list_del_init(ntdpc_timer_entry(t));
+	raw_spin_unlock(&ntdpc_timers_lock);
+}
+
+static enum hrtimer_restart ntdpc_timer_fn(struct hrtimer *hr)
+{
+	PKTIMER t = container_of(hr, KTIMER, NtdpcTimer);
+	enum hrtimer_restart restart = HRTIMER_NORESTART;
+	LARGE_INTEGER when;
+	unsigned long flags;
+	PKDPC dpc;
+
+	raw_spin_lock_irqsave(&t->NtdpcLock, flags);
+	/* Cancelled, or set again for later, since this expiry was due. */
+	if (!t->Inserted || hrtimer_is_queued(hr)) {
+		raw_spin_unlock_irqrestore(&t->NtdpcLock, flags);
+		return HRTIMER_NORESTART;
+	}
+	when.QuadPart = ntdpc_mono_to_system(hrtimer_get_expires(hr));
+	ntdpc_header_signal(&t->Header);
+	if (t->Period) {
+		hrtimer_forward(hr, hrtimer_cb_get_time(hr),
+				ms_to_ktime(t->Period));
+		t->DueTime.QuadPart = ktime_to_ns(hrtimer_get_expires(hr)) / 100;
+		restart = HRTIMER_RESTART;
+	} else {
+		ntdpc_timer_forget(t);
+	}
+	dpc = t->Dpc;
+	raw_spin_unlock_irqrestore(&t->NtdpcLock, flags);
+
+	if (dpc)
+		KeInsertQueueDpc(dpc, (PVOID)(ULONG_PTR)when.LowPart,
+				 (PVOID)(ULONG_PTR)(ULONG)when.HighPart);
+	return restart;
+}
+
+/**
+ * KeInitializeTimerEx() - initialise a timer
+ * @Timer: caller-allocated KTIMER
+ * @Type: NotificationTimer (stays signalled after expiry, releases every
+ *	waiter) or SynchronizationTimer (releases one waiter and resets)
+ */
+VOID KeInitializeTimerEx(PKTIMER Timer, TIMER_TYPE Type)
+{
+	if (unlikely(!Timer || (Type != NotificationTimer &&
+				Type != SynchronizationTimer))) {
+		ntdpc_report_misuse(NTDPC_MISUSE_BAD_OBJECT, _RET_IP_,
+				    "%s(%p, %d)", __func__, Timer, Type);
+		return;
+	}
+	ntdpc_header_init(&Timer->Header,
+			  Type == NotificationTimer ? TimerNotificationObject :
+						      TimerSynchronizationObject,
+			  0);
+	Timer->DueTime.QuadPart = 0;
+	INIT_LIST_HEAD(ntdpc_timer_entry(Timer));
+	Timer->Dpc = NULL;
+	Timer->Period = 0;
+	Timer->Inserted = FALSE;
+	raw_spin_lock_init(&Timer->NtdpcLock);
+	hrtimer_init(&Timer->NtdpcTimer, CLOCK_MONOTONIC,
+		     HRTIMER_MODE_ABS_PINNED_HARD);
+	Timer->NtdpcTimer.function = ntdpc_timer_fn;
+}
+EXPORT_SYMBOL_GPL(KeInitializeTimerEx);
+
+/**
+ * KeInitializeTimer() - initialise a notification timer
+ * @Timer: caller-allocated KTIMER
+ */
+VOID KeInitializeTimer(PKTIMER Timer)
+{
+	KeInitializeTimerEx(Timer, NotificationTimer);
+}
+EXPORT_SYMBOL_GPL(KeInitializeTimer);
+
+static bool ntdpc_timer_valid(PKTIMER t, unsigned long caller)
+{
+	if (likely(t && (t->Header.Type == TimerNotificationObject ||
+			 t->Header.Type == TimerSynchronizationObject)))
+		return true;
+	ntdpc_report_misuse(NTDPC_MISUSE_BAD_OBJECT, caller,
+			    "KTIMER %p was never initialised", t);
+	return false;
+}
+
+/**
+ * KeSetTimerEx() - set a timer, optionally periodic, optionally with a DPC
+ * @Timer: an initialised timer
+ * @DueTime: first expiry in 100 ns units: negative relative to now, positive
+ *	an absolute system time (KeQuerySystemTime()), 0 at once
+ * @Period: period in ms after the first expiry, 0 for a one-shot timer
+ * @Dpc: DPC to queue on each expiry, or NULL
+ *
+ * Setting a timer that is already set cancels its pending expiry.  The timer
+ * is reset to not signalled.  Callable at IRQL <= DISPATCH_LEVEL, in the
+ * timer's own DPC too.
+ *
+ * Return: TRUE if the timer was already set, else FALSE; FALSE for bad
+ * arguments (reported), which leave the timer as it was.
+ */
+BOOLEAN KeSetTimerEx(PKTIMER Timer, LARGE_INTEGER DueTime, LONG Period,
+		     PKDPC Dpc)
+{
+	unsigned long flags;
+	ktime_t expires;
+	BOOLEAN was;
+
+	if (!ntdpc_timer_valid(Timer, _RET_IP_))
+		return FALSE;
+	if (unlikely(Period < 0 || (Dpc && !ntdpc_dpc_valid(Dpc, _RET_IP_)))) {
+		ntdpc_report_misuse(NTDPC_MISUSE_BAD_OBJECT, _RET_IP_,
+				    "%s(%p, period %d, dpc %p)", __func__,
+				    Timer, Period, Dpc);
+		return FALSE;
+	}
+	if (DueTime.QuadPart < 0)
+		expires = ktime_add_ns(ktime_get(), (u64)-DueTime.QuadPart * 100);
+	else
+		expires = ktime_add_ns(ktime_get(),
+				       max_t(s64, 0, (DueTime.QuadPart -
+						      ntdpc_system_time()) * 100));
+
+	raw_spin_lock_irqsave(&Timer->NtdpcLock, flags);
+	was = Timer->Inserted;
+	Timer->Inserted = TRUE;
+	Timer->Dpc = Dpc;
+	Timer->Period = Period;
+	Timer->DueTime.QuadPart = ktime_to_ns(expires) / 100;
+	ntdpc_header_reset(&Timer->Header);
+	if (!was) {
+		raw_spin_lock(&ntdpc_timers_lock);
+		list_add(ntdpc_timer_entry(Timer), &ntdpc_timers);
+		raw_spin_unlock(&ntdpc_timers_lock);
+	}
+	hrtimer_start(&Timer->NtdpcTimer, expires, HRTIMER_MODE_ABS_PINNED_HARD);
+	raw_spin_unlock_irqrestore(&Timer->NtdpcLock, flags);
+	return was;
+}
+EXPORT_SYMBOL_GPL(KeSetTimerEx);
+
+/**
+ * KeSetTimer() - set a one-shot timer
+ * @Timer: an initialised timer
+ * @DueTime: as for KeSetTimerEx()
+ * @Dpc: DPC to queue on expiry, or NULL
+ *
+ * Return: TRUE if the timer was already set.
+ */
+BOOLEAN KeSetTimer(PKTIMER Timer, LARGE_INTEGER DueTime, PKDPC Dpc)
+{
+	return KeSetTimerEx(Timer, DueTime, 0, Dpc);
+}
+EXPORT_SYMBOL_GPL(KeSetTimer);
+
+/**
+ * KeCancelTimer() - cancel a set timer
+ * @Timer: the timer
+ *
+ * Waits for an expiry running on another CPU to finish.  As on NT, a DPC the
+ * timer has already queued is not removed: it still runs.
+ *
+ * Return: TRUE if the timer was set, FALSE if it had expired (one-shot) or
+ * was never set.
+ */
+BOOLEAN KeCancelTimer(PKTIMER Timer)
+{
+	unsigned long flags;
+	BOOLEAN was;
+
+	if (!ntdpc_timer_valid(Timer, _RET_IP_))
+		return FALSE;
+	raw_spin_lock_irqsave(&Timer->NtdpcLock, flags);
+	was = Timer->Inserted;
+	if (was)
+		ntdpc_timer_forget(Timer);
+	raw_spin_unlock_irqrestore(&Timer->NtdpcLock, flags);
+	hrtimer_cancel(&Timer->NtdpcTimer);
+	return was;
+}
+EXPORT_SYMBOL_GPL(KeCancelTimer);
+
+/**
+ * KeReadStateTimer() - has the timer expired since it was set?
+ * @Timer: the timer
+ *
+ * Return: TRUE if signalled.
+ */
+BOOLEAN KeReadStateTimer(PKTIMER Timer)
+{
+	if (!ntdpc_timer_valid(Timer, _RET_IP_))
+		return FALSE;
+	return READ_ONCE(Timer->Header.SignalState) != 0;
+}
+EXPORT_SYMBOL_GPL(KeReadStateTimer);
+
+/**
+ * ntdpc_cancel_timers() - cancel the set timers that match
+ * @match: tells whether a timer belongs to what is going away
+ * @arg: passed to @match
+ *
+ * Does not sleep, but waits for an expiry running on another CPU.
+ *
+ * Return: how many set timers were cancelled.
+ */
+unsigned int ntdpc_cancel_timers(bool (*match)(PKTIMER t, void *arg), void *arg)
+{
+	unsigned int cancelled = 0;
+
+	for (;;) {
+		struct list_head *pos;
+		PKTIMER found = NULL;
+
+		raw_spin_lock_irq(&ntdpc_timers_lock);
+		list_for_each(pos, &ntdpc_timers) {
+			PKTIMER t = container_of((PLIST_ENTRY)pos, KTIMER,
+						 TimerListEntry);
+
+			if (match(t, arg)) {
+				list_del_init(pos);
+				found = t;
+				break;
+			}
+		}
+		raw_spin_unlock_irq(&ntdpc_timers_lock);
+		if (!found)
+			return cancelled;
+		/* Off the list: only this timer's own lock is needed now. */
+		raw_spin_lock_irq(&found->NtdpcLock);
+		found->Inserted = FALSE;
+		raw_spin_unlock_irq(&found->NtdpcLock);
+		hrtimer_cancel(&found->NtdpcTimer);
+		cancelled++;
+	}
+}
+
+/**
+ * KeQueryInterruptTime() - time since boot
+ *
+ * Return: monotonic time since boot in 100 ns units.
+ */
+ULONGLONG KeQueryInterruptTime(void)
+{
+	return ktime_get_ns() / 100;
+}
+EXPORT_SYMBOL_GPL(KeQueryInterruptTime);
+
+/**
+ * KeQueryInterruptTimePrecise() - KeQueryInterruptTime(), with a timestamp
+ * @QpcTimeStamp: if not NULL, receives the same instant in nanoseconds
+ *
+ * Return: monotonic time since boot in 100 ns units.
+ */
+ULONGLONG KeQueryInterruptTimePrecise(PULONGLONG QpcTimeStamp)
+{
+	u64 ns = ktime_get_ns();
+
+	if (QpcTimeStamp)
+		*QpcTimeStamp = ns;
+	return ns / 100;
+}
+EXPORT_SYMBOL_GPL(KeQueryInterruptTimePrecise);
+
+/**
+ * KeQuerySystemTime() - the current system time
+ * @CurrentTime: receives 100 ns units since 1601-01-01 UTC
+ */
+VOID KeQuerySystemTime(PLARGE_INTEGER CurrentTime)
+{
+	CurrentTime->QuadPart = ntdpc_system_time();
+}
+EXPORT_SYMBOL_GPL(KeQuerySystemTime);
+
+/**
+ * KeQuerySystemTimePrecise() - the current system time, to the clock's
+ *	resolution
+ * @CurrentTime: receives 100 ns units since 1601-01-01 UTC
+ */
+VOID KeQuerySystemTimePrecise(PLARGE_INTEGER CurrentTime)
+{
+	CurrentTime->QuadPart = ntdpc_system_time();
+}
+EXPORT_SYMBOL_GPL(KeQuerySystemTimePrecise);
