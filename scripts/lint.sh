@@ -1,9 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# checkpatch.pl --strict (from Debian's kernel source) on every C file, and
-# sparse (C=1) on the module built against each Debian kernel.  Any finding
-# fails.
+# checkpatch.pl --strict (from Debian's kernel source) on every C file,
+# kernel-doc on the sources and the public header, and sparse (C=1) on the
+# module built against each Debian kernel.  Any finding fails.
 #
 # checkpatch is told to ignore two rules the NT API contract breaks on
 # purpose: CAMELCASE (KeInsertQueueDpc, SystemArgument1, ...) and
@@ -24,6 +24,12 @@ echo "lint: checkpatch --strict on ${#files[@]} files"
 	> "$NTDPC_OUT/checkpatch.txt" 2>&1 || true
 if grep -E ': (ERROR|WARNING|CHECK):' "$NTDPC_OUT/checkpatch.txt"; then
 	echo "lint: checkpatch findings above" >&2
+	status=1
+fi
+
+echo "lint: kernel-doc on src/ and include/"
+if "$src/scripts/kernel-doc" -none src/*.c include/ntdpc/*.h 2>&1 | grep -i warning; then
+	echo "lint: kernel-doc findings above" >&2
 	status=1
 fi
 

@@ -193,7 +193,7 @@ EXPORT_SYMBOL_GPL(KeWaitForSingleObject);
  *	SynchronizationEvent (releases one waiter and resets)
  * @State: initial state, TRUE for signalled
  */
-VOID KeInitializeEvent(PRKEVENT Event, EVENT_TYPE Type, BOOLEAN State)
+void KeInitializeEvent(PRKEVENT Event, EVENT_TYPE Type, BOOLEAN State)
 {
 	if (unlikely(!Event || (Type != NotificationEvent &&
 				Type != SynchronizationEvent))) {
@@ -240,7 +240,7 @@ EXPORT_SYMBOL_GPL(KeSetEvent);
  * KeClearEvent() - set an event to not signalled
  * @Event: the event
  */
-VOID KeClearEvent(PRKEVENT Event)
+void KeClearEvent(PRKEVENT Event)
 {
 	if (ntdpc_event_valid(Event, _RET_IP_))
 		ntdpc_header_reset(&Event->Header);

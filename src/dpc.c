@@ -42,7 +42,7 @@ bool ntdpc_dpc_valid(PRKDPC dpc, unsigned long caller)
  * system arguments are left alone.  A NULL @Dpc or @DeferredRoutine is
  * reported and the object is left uninitialised, so it cannot be queued.
  */
-VOID KeInitializeDpc(PRKDPC Dpc, PKDEFERRED_ROUTINE DeferredRoutine,
+void KeInitializeDpc(PRKDPC Dpc, PKDEFERRED_ROUTINE DeferredRoutine,
 		     PVOID DeferredContext)
 {
 	if (unlikely(!Dpc || !DeferredRoutine)) {
@@ -142,7 +142,7 @@ EXPORT_SYMBOL_GPL(KeRemoveQueueDpc);
  * Affects the next insertion only, not an instance already queued.  An
  * unknown importance is reported and ignored.
  */
-VOID KeSetImportanceDpc(PRKDPC Dpc, KDPC_IMPORTANCE Importance)
+void KeSetImportanceDpc(PRKDPC Dpc, KDPC_IMPORTANCE Importance)
 {
 	if (!ntdpc_dpc_valid(Dpc, _RET_IP_))
 		return;
@@ -171,7 +171,7 @@ static bool ntdpc_target_ok(unsigned int cpu)
  * the current processor is still targeted: queued later from another CPU it
  * runs on @Number, unlike an untargeted DPC.
  */
-VOID KeSetTargetProcessorDpc(PRKDPC Dpc, CCHAR Number)
+void KeSetTargetProcessorDpc(PRKDPC Dpc, CCHAR Number)
 {
 	unsigned int cpu = (unsigned char)Number;
 
@@ -227,7 +227,7 @@ static VOID ntdpc_io_dpc(PKDPC Dpc, PVOID DeferredContext, PVOID Irp,
  * a routine of the right type instead, so kernels with control-flow
  * integrity checks accept the call.
  */
-VOID IoInitializeDpcRequest(PDEVICE_OBJECT DeviceObject,
+void IoInitializeDpcRequest(PDEVICE_OBJECT DeviceObject,
 			    PIO_DPC_ROUTINE DpcRoutine)
 {
 	if (unlikely(!DeviceObject || !DpcRoutine)) {

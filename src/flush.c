@@ -68,7 +68,7 @@ void ntdpc_flush_all(void)
  * Context: PASSIVE_LEVEL only; it sleeps.  Called higher, it is reported and
  * returns at once without waiting.
  */
-VOID KeFlushQueuedDpcs(void)
+void KeFlushQueuedDpcs(void)
 {
 	if (unlikely(KeGetCurrentIrql() != PASSIVE_LEVEL)) {
 		ntdpc_report_misuse(NTDPC_MISUSE_BAD_IRQL, _RET_IP_,

@@ -56,7 +56,7 @@ static VOID ntdpc_generic_fn(PKDPC dpc, PVOID ctx, PVOID arg1, PVOID arg2)
  * Context: PASSIVE_LEVEL; sleeps.  Called higher, or with a NULL @Routine,
  * it is reported and does nothing.
  */
-VOID KeGenericCallDpc(PKDEFERRED_ROUTINE Routine, PVOID Context)
+void KeGenericCallDpc(PKDEFERRED_ROUTINE Routine, PVOID Context)
 {
 	struct ntdpc_generic_call call = {
 		.routine = Routine,
@@ -108,7 +108,7 @@ EXPORT_SYMBOL_GPL(KeGenericCallDpc);
  * KeSignalCallDpcDone() - tell KeGenericCallDpc() this CPU's routine is done
  * @SystemArgument1: the routine's SystemArgument1
  */
-VOID KeSignalCallDpcDone(PVOID SystemArgument1)
+void KeSignalCallDpcDone(PVOID SystemArgument1)
 {
 	atomic_dec((atomic_t *)SystemArgument1);
 }

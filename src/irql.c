@@ -194,7 +194,7 @@ EXPORT_SYMBOL_GPL(KeGetCurrentIrql);
  * @OldIrql still receives the current level so a matching KeLowerIrql() is
  * harmless.
  */
-VOID KeRaiseIrql(KIRQL NewIrql, PKIRQL OldIrql)
+void KeRaiseIrql(KIRQL NewIrql, PKIRQL OldIrql)
 {
 	KIRQL old = ntdpc_raise_irql(NewIrql, _RET_IP_);
 
@@ -212,7 +212,7 @@ EXPORT_SYMBOL_GPL(KeRaiseIrql);
  * or below the level the caller's context started at, is reported once; the
  * IRQL is left consistent.
  */
-VOID KeLowerIrql(KIRQL NewIrql)
+void KeLowerIrql(KIRQL NewIrql)
 {
 	ntdpc_lower_irql(NewIrql, _RET_IP_);
 }

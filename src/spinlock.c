@@ -13,7 +13,7 @@
  *
  * Callable at IRQL <= DISPATCH_LEVEL.
  */
-VOID KeAcquireSpinLock(PKSPIN_LOCK SpinLock, PKIRQL OldIrql)
+void KeAcquireSpinLock(PKSPIN_LOCK SpinLock, PKIRQL OldIrql)
 	__acquires(SpinLock)
 {
 	KIRQL old = ntdpc_raise_irql(DISPATCH_LEVEL, _RET_IP_);
@@ -31,7 +31,7 @@ EXPORT_SYMBOL_GPL(KeAcquireSpinLock);
  *
  * Returning below DISPATCH_LEVEL runs DPCs queued meanwhile on this CPU.
  */
-VOID KeReleaseSpinLock(PKSPIN_LOCK SpinLock, KIRQL NewIrql)
+void KeReleaseSpinLock(PKSPIN_LOCK SpinLock, KIRQL NewIrql)
 	__releases(SpinLock)
 {
 	raw_spin_unlock(SpinLock);
@@ -74,7 +74,7 @@ static void ntdpc_check_at_dpc_level(const char *fn, unsigned long caller)
  * it is reported and the lock is still taken, so the matching release stays
  * balanced.
  */
-VOID KeAcquireSpinLockAtDpcLevel(PKSPIN_LOCK SpinLock) __acquires(SpinLock)
+void KeAcquireSpinLockAtDpcLevel(PKSPIN_LOCK SpinLock) __acquires(SpinLock)
 {
 	ntdpc_check_at_dpc_level(__func__, _RET_IP_);
 	raw_spin_lock(SpinLock);
@@ -85,7 +85,7 @@ EXPORT_SYMBOL_GPL(KeAcquireSpinLockAtDpcLevel);
  * KeReleaseSpinLockFromDpcLevel() - release without changing the IRQL
  * @SpinLock: lock taken by KeAcquireSpinLockAtDpcLevel()
  */
-VOID KeReleaseSpinLockFromDpcLevel(PKSPIN_LOCK SpinLock) __releases(SpinLock)
+void KeReleaseSpinLockFromDpcLevel(PKSPIN_LOCK SpinLock) __releases(SpinLock)
 {
 	raw_spin_unlock(SpinLock);
 }
@@ -117,7 +117,7 @@ EXPORT_SYMBOL_GPL(KeAcquireSpinLockForDpc);
  * @SpinLock: the lock
  * @OldIrql: what KeAcquireSpinLockForDpc() returned
  */
-VOID KeReleaseSpinLockForDpc(PKSPIN_LOCK SpinLock, KIRQL OldIrql)
+void KeReleaseSpinLockForDpc(PKSPIN_LOCK SpinLock, KIRQL OldIrql)
 	__releases(SpinLock)
 {
 	raw_spin_unlock(SpinLock);
@@ -135,7 +135,7 @@ EXPORT_SYMBOL_GPL(KeReleaseSpinLockForDpc);
  * Linux's raw spinlock is itself a fair queued lock on x86 (qspinlock), which
  * is what NT's in-stack queued locks provide.
  */
-VOID KeAcquireInStackQueuedSpinLock(PKSPIN_LOCK SpinLock,
+void KeAcquireInStackQueuedSpinLock(PKSPIN_LOCK SpinLock,
 				    PKLOCK_QUEUE_HANDLE LockHandle)
 	__acquires(SpinLock)
 {
@@ -150,7 +150,7 @@ EXPORT_SYMBOL_GPL(KeAcquireInStackQueuedSpinLock);
  * KeReleaseInStackQueuedSpinLock() - release and restore the IRQL
  * @LockHandle: the handle KeAcquireInStackQueuedSpinLock() filled in
  */
-VOID KeReleaseInStackQueuedSpinLock(PKLOCK_QUEUE_HANDLE LockHandle)
+void KeReleaseInStackQueuedSpinLock(PKLOCK_QUEUE_HANDLE LockHandle)
 	__releases(LockHandle)
 {
 	raw_spin_unlock(LockHandle->LockQueue.Lock);
@@ -165,7 +165,7 @@ EXPORT_SYMBOL_GPL(KeReleaseInStackQueuedSpinLock);
  *
  * As KeAcquireSpinLockAtDpcLevel(), including its misuse reports.
  */
-VOID KeAcquireInStackQueuedSpinLockAtDpcLevel(PKSPIN_LOCK SpinLock,
+void KeAcquireInStackQueuedSpinLockAtDpcLevel(PKSPIN_LOCK SpinLock,
 					      PKLOCK_QUEUE_HANDLE LockHandle)
 	__acquires(SpinLock)
 {
@@ -181,7 +181,7 @@ EXPORT_SYMBOL_GPL(KeAcquireInStackQueuedSpinLockAtDpcLevel);
  * KeReleaseInStackQueuedSpinLockFromDpcLevel() - release, IRQL unchanged
  * @LockHandle: the handle the AtDpcLevel acquire filled in
  */
-VOID KeReleaseInStackQueuedSpinLockFromDpcLevel(PKLOCK_QUEUE_HANDLE LockHandle)
+void KeReleaseInStackQueuedSpinLockFromDpcLevel(PKLOCK_QUEUE_HANDLE LockHandle)
 	__releases(LockHandle)
 {
 	raw_spin_unlock(LockHandle->LockQueue.Lock);
@@ -194,7 +194,7 @@ EXPORT_SYMBOL_GPL(KeReleaseInStackQueuedSpinLockFromDpcLevel);
  * @SpinLock: lock set up by KeInitializeSpinLock()
  * @LockHandle: caller's handle
  */
-VOID KeAcquireInStackQueuedSpinLockForDpc(PKSPIN_LOCK SpinLock,
+void KeAcquireInStackQueuedSpinLockForDpc(PKSPIN_LOCK SpinLock,
 					  PKLOCK_QUEUE_HANDLE LockHandle)
 	__acquires(SpinLock)
 {
@@ -213,7 +213,7 @@ EXPORT_SYMBOL_GPL(KeAcquireInStackQueuedSpinLockForDpc);
  * KeReleaseInStackQueuedSpinLockForDpc() - release an in-stack ForDpc lock
  * @LockHandle: the handle KeAcquireInStackQueuedSpinLockForDpc() filled in
  */
-VOID KeReleaseInStackQueuedSpinLockForDpc(PKLOCK_QUEUE_HANDLE LockHandle)
+void KeReleaseInStackQueuedSpinLockForDpc(PKLOCK_QUEUE_HANDLE LockHandle)
 	__releases(LockHandle)
 {
 	raw_spin_unlock(LockHandle->LockQueue.Lock);

@@ -114,7 +114,7 @@ void ntdpc_threads_exit(void)
  * decides head or tail of the threaded queue.  The routine must not block,
  * as on NT; use KeAcquireSpinLockForDpc() for locks shared with DPC code.
  */
-VOID KeInitializeThreadedDpc(PRKDPC Dpc, PKDEFERRED_ROUTINE DeferredRoutine,
+void KeInitializeThreadedDpc(PRKDPC Dpc, PKDEFERRED_ROUTINE DeferredRoutine,
 			     PVOID DeferredContext)
 {
 	if (unlikely(!Dpc || !DeferredRoutine)) {

@@ -93,7 +93,7 @@ static enum hrtimer_restart ntdpc_timer_fn(struct hrtimer *hr)
  * @Type: NotificationTimer (stays signalled after expiry, releases every
  *	waiter) or SynchronizationTimer (releases one waiter and resets)
  */
-VOID KeInitializeTimerEx(PKTIMER Timer, TIMER_TYPE Type)
+void KeInitializeTimerEx(PKTIMER Timer, TIMER_TYPE Type)
 {
 	if (unlikely(!Timer || (Type != NotificationTimer &&
 				Type != SynchronizationTimer))) {
@@ -121,7 +121,7 @@ EXPORT_SYMBOL_GPL(KeInitializeTimerEx);
  * KeInitializeTimer() - initialise a notification timer
  * @Timer: caller-allocated KTIMER
  */
-VOID KeInitializeTimer(PKTIMER Timer)
+void KeInitializeTimer(PKTIMER Timer)
 {
 	KeInitializeTimerEx(Timer, NotificationTimer);
 }
@@ -318,7 +318,7 @@ EXPORT_SYMBOL_GPL(KeQueryInterruptTimePrecise);
  * KeQuerySystemTime() - the current system time
  * @CurrentTime: receives 100 ns units since 1601-01-01 UTC
  */
-VOID KeQuerySystemTime(PLARGE_INTEGER CurrentTime)
+void KeQuerySystemTime(PLARGE_INTEGER CurrentTime)
 {
 	CurrentTime->QuadPart = ntdpc_system_time();
 }
@@ -329,7 +329,7 @@ EXPORT_SYMBOL_GPL(KeQuerySystemTime);
  *	resolution
  * @CurrentTime: receives 100 ns units since 1601-01-01 UTC
  */
-VOID KeQuerySystemTimePrecise(PLARGE_INTEGER CurrentTime)
+void KeQuerySystemTimePrecise(PLARGE_INTEGER CurrentTime)
 {
 	CurrentTime->QuadPart = ntdpc_system_time();
 }

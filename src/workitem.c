@@ -117,7 +117,7 @@ static bool ntdpc_workitem_valid(PIO_WORKITEM item, unsigned long caller)
  * Freeing a queued item is a caller bug: it is reported and the item is not
  * freed, so nothing is corrupted (the memory leaks instead).
  */
-VOID IoFreeWorkItem(PIO_WORKITEM IoWorkItem)
+void IoFreeWorkItem(PIO_WORKITEM IoWorkItem)
 {
 	unsigned long flags;
 
@@ -187,7 +187,7 @@ static void ntdpc_queue_workitem(PIO_WORKITEM item, PIO_WORKITEM_ROUTINE routine
  * Context: IRQL <= DISPATCH_LEVEL, a DPC routine included.  Queueing an item
  * that is already queued is reported and ignored.
  */
-VOID IoQueueWorkItem(PIO_WORKITEM IoWorkItem, PIO_WORKITEM_ROUTINE WorkerRoutine,
+void IoQueueWorkItem(PIO_WORKITEM IoWorkItem, PIO_WORKITEM_ROUTINE WorkerRoutine,
 		     WORK_QUEUE_TYPE QueueType, PVOID Context)
 {
 	ntdpc_queue_workitem(IoWorkItem, WorkerRoutine, NULL, QueueType,
@@ -202,7 +202,7 @@ EXPORT_SYMBOL_GPL(IoQueueWorkItem);
  * @QueueType: DelayedWorkQueue, CriticalWorkQueue or HyperCriticalWorkQueue
  * @Context: its second argument
  */
-VOID IoQueueWorkItemEx(PIO_WORKITEM IoWorkItem,
+void IoQueueWorkItemEx(PIO_WORKITEM IoWorkItem,
 		       PIO_WORKITEM_ROUTINE_EX WorkerRoutine,
 		       WORK_QUEUE_TYPE QueueType, PVOID Context)
 {

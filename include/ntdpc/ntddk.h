@@ -338,7 +338,7 @@ VOID IoInitializeDpcRequest(PDEVICE_OBJECT DeviceObject,
  * As on NT, several requests before the DpcForIsr runs give one call: the
  * later ones find the Dpc queued and change nothing.
  */
-static inline VOID IoRequestDpc(PDEVICE_OBJECT DeviceObject, PIRP Irp,
+static inline void IoRequestDpc(PDEVICE_OBJECT DeviceObject, PIRP Irp,
 				PVOID Context)
 {
 	KeInsertQueueDpc(&DeviceObject->Dpc, Irp, Context);
