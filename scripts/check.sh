@@ -108,8 +108,8 @@ dkms_build() {
 	dkms remove -m ntdpc -v "$ver" --all >/dev/null 2>&1 || true
 	rm -rf "/usr/src/ntdpc-$ver"
 	mkdir -p "/usr/src/ntdpc-$ver"
-	git ls-files -z | xargs -0 cp --parents -t "/usr/src/ntdpc-$ver" ||
-		return 1
+	cp -a Kbuild Makefile dkms.conf src include probes scripts \
+		"/usr/src/ntdpc-$ver/" || return 1
 	dkms add -m ntdpc -v "$ver" || return 1
 	for kdir in $(ntdpc_kdirs); do
 		kver=${kdir#/usr/src/linux-headers-}
