@@ -17,11 +17,17 @@ src=$(ntdpc_kernel_source)
 status=0
 
 mkdir -p "$NTDPC_OUT"
-mapfile -t files < <(git ls-files --cached --others --exclude-standard '*.c' '*.h' 2>/dev/null || find src include kunit probes samples tools -name '*.[ch]')
-echo "lint: checkpatch --strict on ${#files[@]} files"
+mapfile -t files < <(git ls-files --cached --others --exclude-standard '*.c' '*.h' 2>/dev/null |
+		     grep -v '^include/ntdpc/trace.h$')
+echo "lint: checkpatch --strict on $(( ${#files[@]} + 1 )) files"
 "$src/scripts/checkpatch.pl" --strict --no-tree --terse --show-types \
 	--ignore CAMELCASE,NEW_TYPEDEFS -f "${files[@]}" \
 	> "$NTDPC_OUT/checkpatch.txt" 2>&1 || true
+# The TRACE_EVENT() language is laid out as in the kernel's own trace headers
+# and samples/trace_events, which two of --strict's layout checks dislike.
+"$src/scripts/checkpatch.pl" --strict --no-tree --terse --show-types \
+	--ignore OPEN_ENDED_LINE,PARENTHESIS_ALIGNMENT -f include/ntdpc/trace.h \
+	>> "$NTDPC_OUT/checkpatch.txt" 2>&1 || true
 if grep -E ': (ERROR|WARNING|CHECK):' "$NTDPC_OUT/checkpatch.txt"; then
 	echo "lint: checkpatch findings above" >&2
 	status=1

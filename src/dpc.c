@@ -6,6 +6,7 @@
 #include <linux/cpumask.h>
 
 #include "internal.h"
+#include <ntdpc/trace.h>
 
 /* Checks every entry point makes before touching a KDPC. */
 bool ntdpc_dpc_valid(PRKDPC dpc, unsigned long caller)
@@ -96,7 +97,7 @@ BOOLEAN KeInsertQueueDpc(PRKDPC Dpc, PVOID SystemArgument1,
 		}
 	}
 	return ntdpc_enqueue(Dpc, SystemArgument1, SystemArgument2, cpu,
-			     false);
+			     false, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(KeInsertQueueDpc);
 
@@ -126,9 +127,12 @@ BOOLEAN KeRemoveQueueDpc(PRKDPC Dpc)
 		list_del((struct list_head *)&Dpc->DpcListEntry);
 		list->depth--;
 		WRITE_ONCE(Dpc->DpcData, NULL);
+		ntdpc_stat_inc(list->stats.removed);
 		removed = TRUE;
 	}
 	raw_spin_unlock_irqrestore(&list->lock, flags);
+	if (removed && trace_ntdpc_remove_enabled())
+		trace_ntdpc_remove(Dpc, ntdpc_routine_of(Dpc), list->cpu);
 	return removed;
 }
 EXPORT_SYMBOL_GPL(KeRemoveQueueDpc);
@@ -209,8 +213,7 @@ NTSTATUS KeSetTargetProcessorDpcEx(PKDPC Dpc, PPROCESSOR_NUMBER ProcNumber)
 EXPORT_SYMBOL_GPL(KeSetTargetProcessorDpcEx);
 
 /* The KDPC routine behind every device's DpcForIsr. */
-static VOID ntdpc_io_dpc(PKDPC Dpc, PVOID DeferredContext, PVOID Irp,
-			 PVOID Context)
+VOID ntdpc_io_dpc(PKDPC Dpc, PVOID DeferredContext, PVOID Irp, PVOID Context)
 {
 	PDEVICE_OBJECT dev = DeferredContext;
 
@@ -240,11 +243,3 @@ void IoInitializeDpcRequest(PDEVICE_OBJECT DeviceObject,
 	KeInitializeDpc(&DeviceObject->Dpc, ntdpc_io_dpc, DeviceObject);
 }
 EXPORT_SYMBOL_GPL(IoInitializeDpcRequest);
-
-/* The driver's own routine behind a DPC, for unload checks and reports. */
-void *ntdpc_routine_of(PKDPC dpc)
-{
-	if (dpc->DeferredRoutine == ntdpc_io_dpc)
-		return ((PDEVICE_OBJECT)dpc->DeferredContext)->DpcForIsr;
-	return dpc->DeferredRoutine;
-}

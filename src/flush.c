@@ -43,12 +43,12 @@ void ntdpc_flush_all(void)
 
 		KeInitializeDpc(marker, ntdpc_flush_marker_fn, NULL);
 		atomic_inc(&ntdpc_flush_pending);
-		ntdpc_enqueue(marker, NULL, NULL, cpu, true);
+		ntdpc_enqueue(marker, NULL, NULL, cpu, true, _THIS_IP_);
 
 		marker = per_cpu_ptr(&ntdpc_flush_thread_marker, cpu);
 		KeInitializeThreadedDpc(marker, ntdpc_flush_marker_fn, NULL);
 		atomic_inc(&ntdpc_flush_pending);
-		ntdpc_enqueue(marker, NULL, NULL, cpu, true);
+		ntdpc_enqueue(marker, NULL, NULL, cpu, true, _THIS_IP_);
 	}
 	cpus_read_unlock();
 

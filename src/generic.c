@@ -89,7 +89,8 @@ void KeGenericCallDpc(PKDEFERRED_ROUTINE Routine, PVOID Context)
 		KeInitializeDpc(dpc, ntdpc_generic_fn, &call);
 		dpc->Importance = HighImportance;
 		dpc->Number = MAXIMUM_PROCESSORS + cpu;
-		ntdpc_enqueue(dpc, &call.done, &call.barrier, cpu, true);
+		ntdpc_enqueue(dpc, &call.done, &call.barrier, cpu, true,
+			      _RET_IP_);
 	}
 	ntdpc_lower_irql(old, _RET_IP_);
 

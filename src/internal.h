@@ -11,6 +11,7 @@
 #include <linux/jump_label.h>
 #include <linux/list.h>
 #include <linux/percpu.h>
+#include <linux/timekeeping.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
 #include <ntdpc/ntddk.h>
@@ -22,11 +23,26 @@
  * so KeRemoveQueueDpc() finds the right lock without a search.  Lists live in
  * per-CPU memory that is never freed, so a stale DpcData read is harmless.
  */
+/*
+ * Counters of one list.  removed and max_depth are written under the list's
+ * lock, the others by the list's one consumer (the drain or the thread).
+ * Readers and the reset use READ_ONCE/WRITE_ONCE: the numbers are statistics.
+ */
+struct ntdpc_list_stats {
+	unsigned long run;
+	unsigned long removed;
+	unsigned int max_depth;
+	u64 max_latency_ns;
+	u64 max_runtime_ns;
+	u64 time_ns;
+};
+
 struct ntdpc_list {
 	raw_spinlock_t lock;
 	struct list_head head;		/* of KDPC.DpcListEntry */
 	unsigned int depth;
 	unsigned int cpu;
+	struct ntdpc_list_stats stats;
 	/* dpcs only: false once the CPU is dead and its lists moved away */
 	bool online;
 };
@@ -56,12 +72,20 @@ struct ntdpc_cpu {
 
 	struct ntdpc_bh bh;
 
+	/* Watchdog state, written by this CPU's drain. */
+	u64 dispatch_since;		/* start of the current drain sequence */
+	u64 routine_start;		/* of the ordinary routine running */
+	bool watchdog_reported;		/* cumulative report made this sequence */
+
 	/* Counters, written by this CPU's drain or under dpcs.lock. */
-	unsigned long stat_run;
 	unsigned long stat_drains;
 	unsigned long stat_budget_exhausted;
 	unsigned long stat_kicks;
+	unsigned long stat_remote_kicks;
 	unsigned long stat_redirected;
+	unsigned long stat_rejected;	/* insert of an already queued DPC */
+	unsigned long stat_threaded;	/* threaded DPCs queued */
+	unsigned long stat_watchdog;	/* watchdog reports */
 } ____cacheline_aligned_in_smp;
 
 DECLARE_PER_CPU_SHARED_ALIGNED(struct ntdpc_cpu, ntdpc_cpus);
@@ -97,12 +121,21 @@ void ntdpc_report_misuse(enum ntdpc_misuse kind, unsigned long caller,
 
 /* dpc.c */
 bool ntdpc_dpc_valid(PRKDPC dpc, unsigned long caller);
-void *ntdpc_routine_of(PKDPC dpc);
+VOID ntdpc_io_dpc(PKDPC Dpc, PVOID DeferredContext, PVOID Irp, PVOID Context);
+
+/* The driver's own routine behind a DPC: a device's DpcForIsr, say. */
+static inline void *ntdpc_routine_of(PKDPC dpc)
+{
+	if (unlikely(dpc->DeferredRoutine == ntdpc_io_dpc))
+		return ((PDEVICE_OBJECT)dpc->DeferredContext)->DpcForIsr;
+	return dpc->DeferredRoutine;
+}
 
 /* queue.c */
 int ntdpc_queue_init(void);
 void ntdpc_queue_exit(void);
-bool ntdpc_enqueue(PRKDPC dpc, PVOID arg1, PVOID arg2, int cpu, bool force);
+bool ntdpc_enqueue(PRKDPC dpc, PVOID arg1, PVOID arg2, int cpu, bool force,
+		   unsigned long caller);
 void ntdpc_retire_dpcs(struct ntdpc_cpu *c);
 void ntdpc_queue_cpu_online(unsigned int cpu);
 void ntdpc_queue_cpu_dead(unsigned int cpu);
@@ -113,6 +146,8 @@ struct ntdpc_call {
 	PKDPC dpc;
 	PKDEFERRED_ROUTINE routine;
 	PVOID ctx, arg1, arg2;
+	u64 queued_at;
+	void *fn;		/* the driver's routine, for reports */
 };
 
 static inline PKDPC ntdpc_entry_dpc(struct list_head *entry)
@@ -140,9 +175,56 @@ static inline void ntdpc_list_pop(struct ntdpc_list *l, struct ntdpc_call *call)
 	call->ctx = dpc->DeferredContext;
 	call->arg1 = dpc->SystemArgument1;
 	call->arg2 = dpc->SystemArgument2;
+	call->queued_at = dpc->NtdpcQueuedAt;
+	call->fn = ntdpc_routine_of(dpc);
 	/* The copies above are complete before anyone sees it unqueued. */
 	smp_store_release(&dpc->DpcData, NULL);
 }
+
+/*
+ * The clock of every DPC timestamp: monotonic, nanosecond resolution
+ * everywhere (local_clock() is jiffies-grained on some architectures, UML
+ * among them), cheap, and safe in any context.
+ */
+static inline u64 ntdpc_clock(void)
+{
+	return ktime_get_mono_fast_ns();
+}
+
+/* Statistics (stats.c) and timing. */
+DECLARE_STATIC_KEY_FALSE(ntdpc_timing);
+#define ntdpc_stat_inc(x)						\
+	do {								\
+		typeof(x) *__s = &(x);					\
+		WRITE_ONCE(*__s, READ_ONCE(*__s) + 1);			\
+	} while (0)
+#define ntdpc_stat_max(x, v)						\
+	do {								\
+		typeof(x) *__s = &(x), __v = (v);			\
+		if (__v > READ_ONCE(*__s))				\
+			WRITE_ONCE(*__s, __v);				\
+	} while (0)
+
+static inline void ntdpc_stamp(PKDPC dpc)
+{
+	dpc->NtdpcQueuedAt = static_branch_unlikely(&ntdpc_timing) ?
+			     ntdpc_clock() : 0;
+}
+
+void ntdpc_account_entry(struct ntdpc_list *l, struct ntdpc_call *call,
+			 u64 now, bool threaded);
+void ntdpc_account_exit(struct ntdpc_list *l, struct ntdpc_call *call,
+			u64 runtime, bool threaded);
+int ntdpc_stats_init(void);
+void ntdpc_stats_exit(void);
+void ntdpc_stats_reset(void);
+
+/* watchdog.c */
+extern unsigned int dpc_time_limit_us;
+extern unsigned int dpc_watchdog_limit_ms;
+void ntdpc_watchdog_check(struct ntdpc_cpu *c, struct ntdpc_call *call,
+			  u64 runtime, u64 now);
+void ntdpc_watchdog_sequence_end(struct ntdpc_cpu *c);
 
 /* threaded.c */
 int ntdpc_threads_init(void);

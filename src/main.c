@@ -75,9 +75,12 @@ static int __init ntdpc_init(void)
 		ratelimit_set_flags(&ntdpc_misuse_rs[i],
 				    RATELIMIT_MSG_ON_RELEASE);
 	}
-	ret = ntdpc_queue_init();
+	ret = ntdpc_stats_init();
 	if (ret)
 		return ret;
+	ret = ntdpc_queue_init();
+	if (ret)
+		goto err_stats;
 	ret = ntdpc_hotplug_init();
 	if (ret)
 		goto err_queue;
@@ -103,6 +106,8 @@ err_hotplug:
 	ntdpc_hotplug_exit();
 err_queue:
 	ntdpc_queue_exit();
+err_stats:
+	ntdpc_stats_exit();
 	return ret;
 }
 
@@ -114,6 +119,7 @@ static void __exit ntdpc_exit(void)
 	ntdpc_threads_exit();
 	ntdpc_hotplug_exit();
 	ntdpc_queue_exit();
+	ntdpc_stats_exit();
 }
 
 module_init(ntdpc_init);

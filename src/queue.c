@@ -23,6 +23,7 @@
 #include <linux/jiffies.h>
 
 #include "internal.h"
+#include <ntdpc/trace.h>
 
 DEFINE_PER_CPU_SHARED_ALIGNED(struct ntdpc_cpu, ntdpc_cpus);
 
@@ -97,7 +98,7 @@ static enum hrtimer_restart ntdpc_deliver_timer_fn(struct hrtimer *t)
 		if (c->rate < READ_ONCE(IdealDpcRate) && c->max_depth > 1)
 			c->max_depth--;
 		c->request_pending = true;
-		c->stat_kicks++;
+		ntdpc_stat_inc(c->stat_kicks);
 		kick = true;
 	}
 	raw_spin_unlock(&c->dpcs.lock);
@@ -123,17 +124,21 @@ static bool ntdpc_enqueue_threaded(struct ntdpc_cpu *c, PRKDPC dpc,
 	raw_spin_lock(&l->lock);
 	if (cmpxchg(&dpc->DpcData, NULL, (PVOID)l)) {
 		raw_spin_unlock(&l->lock);
+		ntdpc_stat_inc(c->stat_rejected);
 		return false;
 	}
 	dpc->SystemArgument1 = arg1;
 	dpc->SystemArgument2 = arg2;
+	ntdpc_stamp(dpc);
 	*wake = list_empty(&l->head) && c->thread;
 	if (importance == HighImportance)
 		list_add(ntdpc_dpc_entry(dpc), &l->head);
 	else
 		list_add_tail(ntdpc_dpc_entry(dpc), &l->head);
 	l->depth++;
+	ntdpc_stat_max(l->stats.max_depth, l->depth);
 	raw_spin_unlock(&l->lock);
+	ntdpc_stat_inc(c->stat_threaded);
 	return true;
 }
 
@@ -144,6 +149,7 @@ static bool ntdpc_enqueue_threaded(struct ntdpc_cpu *c, PRKDPC dpc,
  * @arg2: SystemArgument2, likewise
  * @cpu: target CPU, or -1 for the current CPU
  * @force: request delivery at once whatever the importance (flush markers)
+ * @caller: return address reported by the ntdpc_queue tracepoint
  *
  * Called at any IRQL.  At PASSIVE_LEVEL or APC_LEVEL bottom halves are held
  * around the insertion, so that a DPC queued on the current CPU has run by
@@ -152,7 +158,8 @@ static bool ntdpc_enqueue_threaded(struct ntdpc_cpu *c, PRKDPC dpc,
  *
  * Return: true if the DPC was queued, false if it was already queued.
  */
-bool ntdpc_enqueue(PRKDPC dpc, PVOID arg1, PVOID arg2, int cpu, bool force)
+bool ntdpc_enqueue(PRKDPC dpc, PVOID arg1, PVOID arg2, int cpu, bool force,
+		   unsigned long caller)
 {
 	UCHAR importance = READ_ONCE(dpc->Importance);
 	bool below_dispatch = !in_interrupt() && !irqs_disabled();
@@ -184,27 +191,36 @@ bool ntdpc_enqueue(PRKDPC dpc, PVOID arg1, PVOID arg2, int cpu, bool force)
 		cpu = smp_processor_id();
 		c = per_cpu_ptr(&ntdpc_cpus, cpu);
 		raw_spin_lock(&c->dpcs.lock);
-		c->stat_redirected++;
+		ntdpc_stat_inc(c->stat_redirected);
 	}
 
 	if (dpc->Type == ThreadedDpcObject && READ_ONCE(ThreadDpcEnable)) {
 		queued = ntdpc_enqueue_threaded(c, dpc, arg1, arg2, importance,
 						&wake);
 		raw_spin_unlock(&c->dpcs.lock);
+		if (queued && trace_ntdpc_queue_enabled())
+			trace_ntdpc_queue(dpc, ntdpc_routine_of(dpc), cpu,
+					  importance, true,
+					  importance == HighImportance,
+					  READ_ONCE(c->threaded.depth), caller);
 		goto out;
 	}
 
 	queued = !cmpxchg(&dpc->DpcData, NULL, (PVOID)&c->dpcs);
-	if (queued) {
+	if (!queued) {
+		ntdpc_stat_inc(c->stat_rejected);
+	} else {
 		dpc->SystemArgument1 = arg1;
 		dpc->SystemArgument2 = arg2;
+		ntdpc_stamp(dpc);
 		if (importance == HighImportance)
 			list_add(ntdpc_dpc_entry(dpc), &c->dpcs.head);
 		else
 			list_add_tail(ntdpc_dpc_entry(dpc), &c->dpcs.head);
 		c->dpcs.depth++;
+		ntdpc_stat_max(c->dpcs.stats.max_depth, c->dpcs.depth);
 		ntdpc_update_rate(c);
-		c->inserted++;
+		WRITE_ONCE(c->inserted, c->inserted + 1);
 
 		local = cpu == smp_processor_id();
 		if (force && !c->draining && !c->request_pending)
@@ -213,13 +229,19 @@ bool ntdpc_enqueue(PRKDPC dpc, PVOID arg1, PVOID arg2, int cpu, bool force)
 			kick = ntdpc_want_request(c, importance, local);
 		if (kick) {
 			c->request_pending = true;
-			c->stat_kicks++;
+			ntdpc_stat_inc(c->stat_kicks);
+			if (!local)
+				ntdpc_stat_inc(c->stat_remote_kicks);
 		} else if (!c->draining && !c->request_pending) {
 			ntdpc_arm_deliver(c);
 		}
 	}
 	raw_spin_unlock(&c->dpcs.lock);
 
+	if (queued && trace_ntdpc_queue_enabled())
+		trace_ntdpc_queue(dpc, ntdpc_routine_of(dpc), cpu, importance,
+				  false, importance == HighImportance,
+				  READ_ONCE(c->dpcs.depth), caller);
 	if (kick)
 		ntdpc_bh_kick(c);
 out:
@@ -258,8 +280,9 @@ static void ntdpc_check_routine_irql(PKDEFERRED_ROUTINE routine)
  */
 void ntdpc_retire_dpcs(struct ntdpc_cpu *c)
 {
-	unsigned int budget = READ_ONCE(ntdpc_drain_budget);
+	unsigned int budget = READ_ONCE(ntdpc_drain_budget), ran = 0;
 	bool again = false;
+	u64 now, pass_start;
 
 	/*
 	 * A drain scheduled on a CPU that then went offline may be run
@@ -269,34 +292,50 @@ void ntdpc_retire_dpcs(struct ntdpc_cpu *c)
 	if (c->dpcs.cpu != smp_processor_id())
 		return;
 
+	now = ntdpc_clock();
+	pass_start = now;
+	if (!c->dispatch_since)
+		c->dispatch_since = now;
 	raw_spin_lock_irq(&c->dpcs.lock);
 	c->request_pending = false;
 	c->draining = true;
-	c->stat_drains++;
+	ntdpc_stat_inc(c->stat_drains);
 	while (!list_empty(&c->dpcs.head)) {
 		struct ntdpc_call call;
+		u64 end;
 
 		if (!budget--) {
 			c->request_pending = true;
-			c->stat_budget_exhausted++;
+			ntdpc_stat_inc(c->stat_budget_exhausted);
 			again = true;
 			break;
 		}
 		ntdpc_list_pop(&c->dpcs, &call);
 		raw_spin_unlock_irq(&c->dpcs.lock);
 
+		/* One clock reading ends a routine and starts the next. */
+		ntdpc_account_entry(&c->dpcs, &call, now, false);
+		c->routine_start = now;
 		ntdpc_executing_enter();
 		call.routine(call.dpc, call.ctx, call.arg1, call.arg2);
 		ntdpc_executing_exit();
+		end = ntdpc_clock();
+		ntdpc_account_exit(&c->dpcs, &call, end - now, false);
+		ntdpc_watchdog_check(c, &call, end - now, end);
 		ntdpc_check_routine_irql(call.routine);
+		now = end;
+		ran++;
 
 		raw_spin_lock_irq(&c->dpcs.lock);
-		c->stat_run++;
 	}
 	c->draining = false;
 	if (again)
 		ntdpc_bh_kick(c);
 	raw_spin_unlock_irq(&c->dpcs.lock);
+	if (!again)
+		ntdpc_watchdog_sequence_end(c);
+	if (trace_ntdpc_drain_enabled())
+		trace_ntdpc_drain(ran, ntdpc_clock() - pass_start, again);
 }
 
 /* Called under cpus_read_lock() or from the hotplug prepare step. */

@@ -23,6 +23,7 @@
 #include <linux/timekeeping.h>
 
 #include "internal.h"
+#include <ntdpc/trace.h>
 
 /* 1601-01-01 to 1970-01-01 in 100 ns units. */
 #define NTDPC_EPOCH_DELTA	116444736000000000LL
@@ -68,6 +69,10 @@ static enum hrtimer_restart ntdpc_timer_fn(struct hrtimer *hr)
 		raw_spin_unlock_irqrestore(&t->NtdpcLock, flags);
 		return HRTIMER_NORESTART;
 	}
+	if (trace_ntdpc_timer_expire_enabled())
+		trace_ntdpc_timer_expire(t, t->Dpc,
+					 ktime_to_ns(ktime_sub(hrtimer_cb_get_time(hr),
+							       hrtimer_get_expires(hr))));
 	when.QuadPart = ntdpc_mono_to_system(hrtimer_get_expires(hr));
 	ntdpc_header_signal(&t->Header);
 	if (t->Period) {

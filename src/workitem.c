@@ -19,6 +19,7 @@
 #include <linux/workqueue.h>
 
 #include "internal.h"
+#include <ntdpc/trace.h>
 
 #define NTDPC_WORKITEM_MAGIC	0x4e74574bU	/* "NtWK" */
 
@@ -30,6 +31,8 @@ struct _IO_WORKITEM {
 	PIO_WORKITEM_ROUTINE Routine;
 	PIO_WORKITEM_ROUTINE_EX RoutineEx;
 	PVOID Context;
+	WORK_QUEUE_TYPE QueueType;
+	u64 QueuedAt;
 	struct list_head node;
 };
 
@@ -49,15 +52,22 @@ static void ntdpc_workitem_fn(struct work_struct *work)
 	PDEVICE_OBJECT dev = item->DeviceObject;
 	PIO_WORKITEM_ROUTINE_EX ex = item->RoutineEx;
 	PIO_WORKITEM_ROUTINE routine = item->Routine;
+	void *fn = ex ? (void *)ex : (void *)routine;
+	int type = item->QueueType;
 	PVOID ctx = item->Context;
+	u64 start = ntdpc_clock();
 	KIRQL irql;
 
+	if (trace_ntdpc_work_start_enabled())
+		trace_ntdpc_work_start(item, fn, type, start - item->QueuedAt);
 	/* From here the routine may queue the item again, or free it. */
 	atomic_set_release(&item->queued, 0);
 	if (ex)
 		ex(dev, ctx, item);
 	else
 		routine(dev, ctx);
+	if (trace_ntdpc_work_end_enabled())
+		trace_ntdpc_work_end(item, fn, type, ntdpc_clock() - start);
 
 	irql = KeGetCurrentIrql();
 	if (unlikely(irql != PASSIVE_LEVEL)) {
@@ -172,7 +182,11 @@ static void ntdpc_queue_workitem(PIO_WORKITEM item, PIO_WORKITEM_ROUTINE routine
 	item->Routine = routine;
 	item->RoutineEx = ex;
 	item->Context = ctx;
+	item->QueueType = type;
+	item->QueuedAt = ntdpc_clock();
 	atomic_inc((atomic_t *)&item->DeviceObject->ReferenceCount);
+	if (trace_ntdpc_work_queue_enabled())
+		trace_ntdpc_work_queue(item, fn, type, 0);
 	queue_work(ntdpc_wq[type], &item->work);
 	rcu_read_unlock();
 }

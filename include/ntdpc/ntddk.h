@@ -206,6 +206,7 @@ typedef struct _KDPC {
 	PVOID SystemArgument1;
 	PVOID SystemArgument2;
 	PVOID DpcData;
+	u64 NtdpcQueuedAt;	/* ntdpc's: insertion time (ns), for latency */
 } KDPC, *PKDPC, *PRKDPC;
 
 VOID KeInitializeDpc(PRKDPC Dpc, PKDEFERRED_ROUTINE DeferredRoutine,
@@ -343,6 +344,28 @@ static inline void IoRequestDpc(PDEVICE_OBJECT DeviceObject, PIRP Irp,
 {
 	KeInsertQueueDpc(&DeviceObject->Dpc, Irp, Context);
 }
+
+/* ---------------------------------------------------------------------- */
+/* DPC watchdog                                                            */
+/* ---------------------------------------------------------------------- */
+
+/*
+ * ntdpc's units: DpcTimeLimit/DpcTimeCount in microseconds (the
+ * dpc_time_limit_us parameter), DpcWatchdogLimit/DpcWatchdogCount in
+ * milliseconds (dpc_watchdog_limit_ms).  A limit of 0 means off.
+ */
+typedef struct _KDPC_WATCHDOG_INFORMATION {
+	ULONG DpcTimeLimit;
+	ULONG DpcTimeCount;
+	ULONG DpcWatchdogLimit;
+	ULONG DpcWatchdogCount;
+	ULONG Reserved;
+} KDPC_WATCHDOG_INFORMATION, *PKDPC_WATCHDOG_INFORMATION;
+
+NTSTATUS KeQueryDpcWatchdogInformation(PKDPC_WATCHDOG_INFORMATION
+				       WatchdogInformation);
+typedef ULONG LOGICAL;
+LOGICAL KeShouldYieldProcessor(void);
 
 /* ---------------------------------------------------------------------- */
 /* Dispatcher objects: events and timers                                  */

@@ -22,16 +22,16 @@ void ntdpc_timing_unreg(void);
 
 TRACE_EVENT(ntdpc_queue,
 	TP_PROTO(const void *dpc, const void *routine, int cpu,
-		 unsigned int importance, bool threaded, bool head,
+		 unsigned int importance, bool threaded, bool at_head,
 		 unsigned int depth, unsigned long caller),
-	TP_ARGS(dpc, routine, cpu, importance, threaded, head, depth, caller),
+	TP_ARGS(dpc, routine, cpu, importance, threaded, at_head, depth, caller),
 	TP_STRUCT__entry(
 		__field(const void *, dpc)
 		__field(const void *, routine)
 		__field(int, cpu)
 		__field(unsigned int, importance)
 		__field(bool, threaded)
-		__field(bool, head)
+		__field(bool, at_head)
 		__field(unsigned int, depth)
 		__field(unsigned long, caller)
 	),
@@ -41,7 +41,7 @@ TRACE_EVENT(ntdpc_queue,
 		__entry->cpu = cpu;
 		__entry->importance = importance;
 		__entry->threaded = threaded;
-		__entry->head = head;
+		__entry->at_head = at_head;
 		__entry->depth = depth;
 		__entry->caller = caller;
 	),
@@ -51,7 +51,7 @@ TRACE_EVENT(ntdpc_queue,
 				   { 1, "medium" }, { 2, "high" },
 				   { 3, "mediumhigh" }),
 		  __entry->threaded ? " threaded" : "",
-		  __entry->head ? "head" : "tail", __entry->depth,
+		  __entry->at_head ? "head" : "tail", __entry->depth,
 		  (void *)__entry->caller)
 );
 
@@ -188,20 +188,20 @@ TRACE_EVENT(ntdpc_watchdog,
 	TP_ARGS(routine, module, runtime_ns, limit_ns, cumulative),
 	TP_STRUCT__entry(
 		__field(const void *, routine)
-		__string(module, module)
+		__array(char, module, 56)
 		__field(u64, runtime_ns)
 		__field(u64, limit_ns)
 		__field(bool, cumulative)
 	),
 	TP_fast_assign(
 		__entry->routine = routine;
-		__assign_str(module, module);
+		strscpy(__entry->module, module, sizeof(__entry->module));
 		__entry->runtime_ns = runtime_ns;
 		__entry->limit_ns = limit_ns;
 		__entry->cumulative = cumulative;
 	),
 	TP_printk("routine=%ps module=%s runtime_ns=%llu limit_ns=%llu %s",
-		  __entry->routine, __get_str(module), __entry->runtime_ns,
+		  __entry->routine, __entry->module, __entry->runtime_ns,
 		  __entry->limit_ns,
 		  __entry->cumulative ? "cumulative" : "single")
 );

@@ -25,8 +25,19 @@ threads() { ps -o comm | grep '^ntdpc/' | wc -l; }
 expect load insmod $M/ntdpc.ko
 expect load-message logged "ntdpc: NT DPCs on $ncpu CPUs"
 expect threads-per-cpu test "$(threads)" -eq "$ncpu"
+mount -t debugfs none /sys/kernel/debug 2>/dev/null
+mount -t tracefs none /sys/kernel/tracing 2>/dev/null
+T=/sys/kernel/tracing
+expect trace-events test -d $T/events/ntdpc
+echo 1 > $T/events/ntdpc/enable
 expect companion-basic insmod $M/ntdpc_vmtest.ko mode=basic
 expect companion-basic-result logged "ntdpc_vmtest: basic ok: $((2 * ncpu)) DPCs on $ncpu CPUs"
+echo 0 > $T/events/ntdpc/enable
+expect trace-queue grep -q "ntdpc_queue:.*routine=VmDeferredRoutine" $T/trace
+expect trace-entry grep -q "ntdpc_entry:.*routine=VmDeferredRoutine.*latency_ns=" $T/trace
+expect trace-exit grep -q "ntdpc_exit:.*runtime_ns=" $T/trace
+expect trace-threaded grep -q "ntdpc_entry:.*threaded" $T/trace
+expect stats-file sh -c "grep -q '^ *run:' /sys/kernel/debug/ntdpc/stats && grep -q CPU$((ncpu - 1)) /sys/kernel/debug/ntdpc/stats"
 expect hello-dpc insmod $M/hello_dpc.ko
 expect hello-dpc-result logged "hello_dpc: $ncpu of $ncpu DPCs ran"
 refuse rmmod-ntdpc-in-use rmmod ntdpc

@@ -1,0 +1,241 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit: tracepoints, the DPC watchdog and the statistics (UML and x86_64).
+ */
+#include <ntdpc/trace.h>
+
+#include "ntdpc_test.h"
+
+struct ntdpc_trace_seen {
+	const void *want_dpc;
+	atomic_t queue, entry, exit;
+	unsigned long caller;
+	unsigned int importance, depth;
+	bool at_head;
+	int cpu;
+	u64 latency_ns, runtime_ns;
+	const void *routine;
+};
+
+static void ntdpc_probe_queue(void *data, const void *dpc, const void *routine,
+			      int cpu, unsigned int importance, bool threaded,
+			      bool at_head, unsigned int depth,
+			      unsigned long caller)
+{
+	struct ntdpc_trace_seen *s = data;
+
+	if (dpc != s->want_dpc)
+		return;
+	s->caller = caller;
+	s->importance = importance;
+	s->at_head = at_head;
+	s->depth = depth;
+	s->cpu = cpu;
+	s->routine = routine;
+	atomic_inc(&s->queue);
+}
+
+static void ntdpc_probe_entry(void *data, const void *dpc, const void *routine,
+			      bool threaded, u64 latency_ns)
+{
+	struct ntdpc_trace_seen *s = data;
+
+	if (dpc != s->want_dpc)
+		return;
+	s->latency_ns = latency_ns;
+	atomic_inc(&s->entry);
+}
+
+static void ntdpc_probe_exit(void *data, const void *dpc, const void *routine,
+			     bool threaded, u64 runtime_ns)
+{
+	struct ntdpc_trace_seen *s = data;
+
+	if (dpc != s->want_dpc)
+		return;
+	s->runtime_ns = runtime_ns;
+	atomic_inc(&s->exit);
+}
+
+/* Spins for 2 ms and records how long it really ran. */
+static VOID ntdpc_slow_routine(PKDPC dpc, PVOID ctx, PVOID a1, PVOID a2)
+{
+	u64 *spent = ctx, start = ntdpc_clock();
+
+	mdelay(2);
+	*spent = ntdpc_clock() - start;
+}
+
+static void ntdpc_test_tracepoints(struct kunit *test)
+{
+	struct ntdpc_trace_seen *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
+	u64 spent = 0, held_from, held_to;
+	KDPC dpc;
+	KIRQL old;
+	int cpu;
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	if (!IS_ENABLED(CONFIG_TRACEPOINTS))
+		kunit_skip(test, "no CONFIG_TRACEPOINTS");
+	KeInitializeDpc(&dpc, ntdpc_slow_routine, &spent);
+	KeSetImportanceDpc(&dpc, HighImportance);
+	s->want_dpc = &dpc;
+	KUNIT_ASSERT_EQ(test, register_trace_ntdpc_queue(ntdpc_probe_queue, s), 0);
+	KUNIT_ASSERT_EQ(test, register_trace_ntdpc_entry(ntdpc_probe_entry, s), 0);
+	KUNIT_ASSERT_EQ(test, register_trace_ntdpc_exit(ntdpc_probe_exit, s), 0);
+
+	old = KeRaiseIrqlToDpcLevel();
+	cpu = smp_processor_id();
+	KeInsertQueueDpc(&dpc, NULL, NULL);
+	held_from = ntdpc_clock();
+	mdelay(1);	/* the DPC waits at least this long to start */
+	held_to = ntdpc_clock();
+	KeLowerIrql(old);
+
+	unregister_trace_ntdpc_exit(ntdpc_probe_exit, s);
+	unregister_trace_ntdpc_entry(ntdpc_probe_entry, s);
+	unregister_trace_ntdpc_queue(ntdpc_probe_queue, s);
+	tracepoint_synchronize_unregister();
+
+	KUNIT_EXPECT_EQ(test, atomic_read(&s->queue), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&s->entry), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&s->exit), 1);
+	KUNIT_EXPECT_PTR_EQ(test, s->routine, (const void *)ntdpc_slow_routine);
+	KUNIT_EXPECT_EQ(test, s->importance, (unsigned int)HighImportance);
+	KUNIT_EXPECT_TRUE(test, s->at_head);
+	KUNIT_EXPECT_EQ(test, s->cpu, cpu);
+	KUNIT_EXPECT_GE(test, s->depth, 1U);
+	/* The caller is this test function. */
+	KUNIT_EXPECT_GE(test, s->caller, (unsigned long)ntdpc_test_tracepoints);
+	KUNIT_EXPECT_LT(test, s->caller, (unsigned long)ntdpc_test_tracepoints + 4096);
+	KUNIT_EXPECT_GE(test, s->latency_ns, held_to - held_from);
+	KUNIT_EXPECT_GE(test, s->runtime_ns, spent);
+	KUNIT_EXPECT_GT(test, spent, 0ULL);
+}
+
+static VOID ntdpc_watch_routine(PKDPC dpc, PVOID ctx, PVOID a1, PVOID a2)
+{
+	struct ntdpc_probe *p = ctx;
+	KDPC_WATCHDOG_INFORMATION wi;
+
+	p->arg1 = (PVOID)(long)KeQueryDpcWatchdogInformation(&wi);
+	p->arg2 = (PVOID)(unsigned long)wi.DpcTimeLimit;
+	p->irql = KeShouldYieldProcessor();	/* early: FALSE */
+	mdelay(3);
+	p->executing = KeShouldYieldProcessor();	/* past the limit: TRUE */
+	atomic_inc(&p->runs);
+}
+
+static VOID ntdpc_chain_routine(PKDPC dpc, PVOID ctx, PVOID a1, PVOID a2)
+{
+	atomic_t *left = ctx;
+
+	mdelay(1);
+	if (atomic_dec_return(left) > 0)
+		KeInsertQueueDpc(dpc, NULL, NULL);
+}
+
+static unsigned long ntdpc_watchdog_hits(void)
+{
+	unsigned long n = 0;
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu)
+		n += READ_ONCE(per_cpu_ptr(&ntdpc_cpus, cpu)->stat_watchdog);
+	return n;
+}
+
+static void ntdpc_test_watchdog(struct kunit *test)
+{
+	unsigned int saved_us = dpc_time_limit_us, saved_ms = dpc_watchdog_limit_ms;
+	KDPC_WATCHDOG_INFORMATION wi;
+	struct ntdpc_probe p = {};
+	atomic_t left = ATOMIC_INIT(10);
+	unsigned long hits;
+	KDPC dpc, chain;
+
+	KUNIT_EXPECT_EQ(test, KeQueryDpcWatchdogInformation(&wi),
+			STATUS_UNSUCCESSFUL);
+	KUNIT_EXPECT_FALSE(test, KeShouldYieldProcessor());
+
+	/* One DPC over its 1 ms limit: one report; it saw its allowance. */
+	dpc_time_limit_us = 1000;
+	dpc_watchdog_limit_ms = 0;
+	hits = ntdpc_watchdog_hits();
+	KeInitializeDpc(&dpc, ntdpc_watch_routine, &p);
+	KeInsertQueueDpc(&dpc, NULL, NULL);
+	KUNIT_ASSERT_TRUE(test, ntdpc_wait_atomic(&p.runs, 1, 2000));
+	KUNIT_EXPECT_EQ(test, ntdpc_watchdog_hits(), hits + 1);
+	KUNIT_EXPECT_EQ(test, (long)p.arg1, (long)STATUS_SUCCESS);
+	KUNIT_EXPECT_EQ(test, (unsigned long)p.arg2, 1000UL);
+	KUNIT_EXPECT_FALSE(test, p.irql);
+	KUNIT_EXPECT_TRUE(test, p.executing);
+
+	/* Ten 1 ms DPCs back to back on one CPU, 5 ms allowed: one report. */
+	dpc_time_limit_us = 0;
+	dpc_watchdog_limit_ms = 5;
+	hits = ntdpc_watchdog_hits();
+	KeInitializeDpc(&chain, ntdpc_chain_routine, &left);
+	KeInsertQueueDpc(&chain, NULL, NULL);
+	KeFlushQueuedDpcs();
+	KUNIT_EXPECT_EQ(test, atomic_read(&left), 0);
+	KUNIT_EXPECT_EQ(test, ntdpc_watchdog_hits(), hits + 1);
+
+	dpc_time_limit_us = saved_us;
+	dpc_watchdog_limit_ms = saved_ms;
+}
+
+static void ntdpc_test_stats(struct kunit *test)
+{
+	struct ntdpc_probe p = {};
+	struct ntdpc_cpu *c;
+	u64 held_from, held_to;
+	KDPC dpc, tdpc;
+	KIRQL old;
+	int i;
+
+	KeInitializeDpc(&dpc, ntdpc_probe_fn, &p);
+	KeInitializeThreadedDpc(&tdpc, ntdpc_probe_fn, &p);
+	old = KeRaiseIrqlToDpcLevel();
+	ntdpc_stats_reset();
+	c = this_cpu_ptr(&ntdpc_cpus);
+	for (i = 0; i < 3; i++)
+		KeInsertQueueDpc(&dpc, NULL, NULL);	/* 1 queued, 2 rejected */
+	KeRemoveQueueDpc(&dpc);
+	KeInsertQueueDpc(&dpc, NULL, NULL);
+	KeInsertQueueDpc(&tdpc, NULL, NULL);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(c->inserted), 2UL);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(c->stat_rejected), 2UL);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(c->dpcs.stats.removed), 1UL);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(c->stat_threaded), 1UL);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(c->dpcs.stats.max_depth), 1U);
+	held_from = ntdpc_clock();
+	mdelay(1);
+	held_to = ntdpc_clock();
+	KeLowerIrql(old);
+	KeFlushQueuedDpcs();
+	KUNIT_EXPECT_GE(test, READ_ONCE(c->dpcs.stats.run), 1UL);
+	KUNIT_EXPECT_GE(test, READ_ONCE(c->threaded.stats.run), 1UL);
+	KUNIT_EXPECT_GE(test, (u64)READ_ONCE(c->dpcs.stats.max_latency_ns),
+			held_to - held_from);
+	KUNIT_EXPECT_GT(test, (u64)READ_ONCE(c->dpcs.stats.time_ns), 0ULL);
+	ntdpc_stats_reset();
+	KUNIT_EXPECT_EQ(test, READ_ONCE(c->stat_rejected), 0UL);
+	KUNIT_EXPECT_EQ(test, (u64)READ_ONCE(c->dpcs.stats.max_latency_ns), 0ULL);
+}
+
+static struct kunit_case ntdpc_trace_cases[] = {
+	KUNIT_CASE(ntdpc_test_tracepoints),
+	KUNIT_CASE(ntdpc_test_watchdog),
+	KUNIT_CASE(ntdpc_test_stats),
+	{}
+};
+
+static struct kunit_suite ntdpc_trace_suite = {
+	.name = "ntdpc_trace",
+	.test_cases = ntdpc_trace_cases,
+};
+
+kunit_test_suite(ntdpc_trace_suite);
+
+MODULE_LICENSE("GPL");
