@@ -14,6 +14,9 @@
 #   7. KUnit on x86_64 with 4 vCPUs under KCSAN (skip with NTDPC_SKIP_KCSAN=1)
 #   8. ntdpc.ko and companion modules loaded and unloaded in Debian's own
 #      6.1 and 6.12 kernels under QEMU with 4 vCPUs (tests/vm/modules.sh)
+#   9. the demo timer driver traced with trace-cmd in both kernels: drop-outs
+#      only with the hogging driver, the watchdog names it
+#      (tests/vm/trace.sh); trace.dat lands in out/vm-<series>/files/
 #
 # Each stage's output goes to out/check/<stage>.log; the last line counts
 # tests.
@@ -142,6 +145,8 @@ else
 fi
 tests_stage vmtest-6.1 scripts/vm.sh 6.1 tests/vm/modules.sh
 tests_stage vmtest-6.12 scripts/vm.sh 6.12 tests/vm/modules.sh
+tests_stage vmtrace-6.12 scripts/vm.sh 6.12 tests/vm/trace.sh
+tests_stage vmtrace-6.1 scripts/vm.sh 6.1 tests/vm/trace.sh
 
 [ ${#failures[@]} -eq 0 ] || echo "check: failed stages: ${failures[*]}"
 echo "check: $passed passed, $failed failed, $skipped skipped"

@@ -7,6 +7,11 @@
 #
 #   scripts/vm.sh <kernel-series> <guest-script>      e.g. 6.1 tests/vm/modules.sh
 #
+# The guest has trace-cmd (with its libraries) and ntdpc.ko, hello_dpc.ko,
+# timer_dpc.ko and ntdpc_vmtest.ko in /modules.  It sends files back with
+# "vmexport FILE [NAME]" (base64 over a second serial port); they land in
+# out/vm-<series>/files/.
+#
 # The kernel package (linux-image-<release>, the release whose headers the
 # modules are built against) is fetched with apt and unpacked into the cache,
 # never installed on the host.  The console goes to out/vm-<series>.log and to
@@ -46,7 +51,7 @@ mkdir -p "$build"
 cp -a Kbuild Makefile src include probes samples tests "$build/"
 make -s -C "$build" KDIR="$kdir" modules 2>&1 | grep -v '^Skipping BTF' || true
 [ -f "$build/ntdpc.ko" ] || { echo "vm: ntdpc.ko did not build" >&2; exit 1; }
-for dir in samples/hello_dpc tests/vm; do
+for dir in samples/hello_dpc samples/timer_dpc tests/vm; do
 	make -s -C "$kdir" M="$build/$dir" NTDPC="$build" \
 		KBUILD_EXTRA_SYMBOLS="$build/Module.symvers" modules 2>&1 |
 		grep -v '^Skipping BTF' || true
@@ -60,13 +65,38 @@ for app in $("$root/bin/busybox" --list); do
 	[ "$app" = busybox ] || ln -sf busybox "$root/bin/$app"
 done
 cp "$build/ntdpc.ko" "$build/samples/hello_dpc/hello_dpc.ko" \
+   "$build/samples/timer_dpc/timer_dpc.ko" \
    "$build/tests/vm/ntdpc_vmtest.ko" "$root/modules/"
 cp "$script" "$root/test.sh"
+
+# trace-cmd and the shared libraries it needs, at the paths it expects.
+tc=$(command -v trace-cmd)
+mkdir -p "$root/usr/bin"
+cp "$tc" "$root/usr/bin/trace-cmd"
+for lib in $(ldd "$tc" | awk '/=>/ {print $3} /^\t\/lib/ {print $1}'); do
+	mkdir -p "$root$(dirname "$lib")"
+	cp -L "$lib" "$root$lib"
+done
+mkdir -p "$root/lib64"
+cp -L /lib64/ld-linux-x86-64.so.2 "$root/lib64/"
+
+cat > "$root/bin/vmexport" <<'EOT'
+#!/bin/sh
+# vmexport FILE [NAME]: send FILE to the host over the second serial port.
+{
+	echo "VMFILE ${2:-$(basename "$1")}"
+	base64 "$1"
+	echo "VMFILE-END"
+} > /dev/ttyS1
+EOT
+chmod +x "$root/bin/vmexport"
 cat > "$root/init" <<'EOT'
 #!/bin/sh
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
+mount -t debugfs none /sys/kernel/debug
+mount -t tracefs none /sys/kernel/tracing
 echo 7 > /proc/sys/kernel/printk
 echo "VMTEST BOOTED $(uname -r)"
 sh /test.sh
@@ -79,8 +109,12 @@ chmod +x "$root/init" "$root/test.sh"
 log=$NTDPC_OUT/vm-$series.log
 echo "vm: booting $release with $smp vCPUs (TCG)"
 set +e
+files=$NTDPC_OUT/vm-$series/files
+rm -rf "$files"
+mkdir -p "$files"
 timeout "$timeout" qemu-system-x86_64 -accel tcg -smp "$smp" -m 1024 \
 	-nodefaults -nographic -no-reboot -serial stdio \
+	-serial "file:$build/ttyS1.out" \
 	-kernel "$kroot/boot/vmlinuz-$release" -initrd "$build/initramfs.gz" \
 	-append "console=ttyS0 panic=-1 oops=panic loglevel=4" \
 	< /dev/null > "$log" 2>&1
@@ -89,6 +123,25 @@ set -e
 [ "${VMTEST_VERBOSE:-0}" = 1 ] && cat "$log"
 
 tr -d '\r' < "$log" > "$log.tmp" && mv "$log.tmp" "$log"
+
+# Files the guest sent back.
+if [ -s "$build/ttyS1.out" ]; then
+	python3 - "$build/ttyS1.out" "$files" <<'EOT'
+import base64, os, sys
+name, chunks = None, []
+for line in open(sys.argv[1], errors="replace"):
+    line = line.strip()
+    if line.startswith("VMFILE-END") and name:
+        with open(os.path.join(sys.argv[2], name), "wb") as f:
+            f.write(base64.b64decode("".join(chunks)))
+        print("vm: received", name)
+        name = None
+    elif line.startswith("VMFILE "):
+        name, chunks = os.path.basename(line.split(" ", 1)[1]), []
+    elif name:
+        chunks.append(line)
+EOT
+fi
 passed=$(grep -c '^VMTEST PASS ' "$log" || true)
 failed=$(grep -c '^VMTEST FAIL ' "$log" || true)
 grep '^VMTEST FAIL ' "$log" || true

@@ -1,0 +1,62 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Guest side: record the demo workload with trace-cmd and send trace.dat
+# back.  The timer driver runs well-behaved, then with a driver hogging its
+# CPU (drop-outs, watchdog), then with the hog deferred to a work item and to
+# a threaded DPC (no drop-outs); ntdpc_vmtest adds DPCs on every CPU.
+M=/modules
+
+pass() { echo "VMTEST PASS $1"; }
+fail() { echo "VMTEST FAIL $1: $2"; }
+expect() {
+	name=$1
+	shift
+	if "$@" >/tmp/out 2>&1; then pass "$name"; else fail "$name" "$(cat /tmp/out)"; fi
+}
+
+# The workload, run under trace-cmd.  The modules stay loaded until the
+# recording ends, so that trace.dat knows their symbols.  Each phase runs the
+# timer driver for two seconds (200 buffers) and records the drop-outs.
+cat > /tmp/workload.sh <<'EOT'
+M=/modules
+P=/sys/module/timer_dpc/parameters
+phase() {
+	name=$1
+	before=$(cat $P/dropouts)
+	sleep 2
+	echo $(( $(cat $P/dropouts) - before )) > /tmp/dropouts.$name
+	echo "TIMER_DPC $name dropouts=$(cat /tmp/dropouts.$name) periods=$(cat $P/periods) slow_runs=$(cat $P/slow_runs)"
+}
+insmod $M/timer_dpc.ko rate_hz=100 slow_period_ms=100 cpu=1
+phase good
+echo 30000 > $P/slow_dpc_us
+phase slow
+echo work > $P/defer
+phase work
+echo threaded > $P/defer
+phase threaded
+echo 0 > $P/slow_dpc_us
+insmod $M/ntdpc_vmtest.ko mode=basic
+EOT
+
+expect load insmod $M/ntdpc.ko dpc_time_limit_us=2000
+trace-cmd record -q -e ntdpc -e irq:irq_handler_entry -o /tmp/trace.dat \
+	sh /tmp/workload.sh > /tmp/record.out 2>&1
+cat /tmp/record.out
+expect rmmod-workload sh -c "rmmod ntdpc_vmtest && rmmod timer_dpc"
+expect recorded test -s /tmp/trace.dat
+# 200 buffers a phase.  The hog loses about two in every ten; emulation
+# (TCG) jitter may cost a buffer now and then, never tens.
+expect few-dropouts-good test "$(cat /tmp/dropouts.good)" -le 2
+expect dropouts-slow test "$(cat /tmp/dropouts.slow)" -ge 20
+expect few-dropouts-work test "$(cat /tmp/dropouts.work)" -le 2
+expect few-dropouts-threaded test "$(cat /tmp/dropouts.threaded)" -le 2
+expect watchdog-named sh -c 'dmesg | grep -q "ntdpc: DPC watchdog: .*SlowDpc.*(module timer_dpc)"'
+cat /sys/kernel/debug/ntdpc/stats
+vmexport /tmp/trace.dat trace.dat
+dmesg > /tmp/dmesg.txt
+vmexport /tmp/dmesg.txt dmesg.txt
+expect rmmod-ntdpc rmmod ntdpc
+expect no-splat sh -c '! dmesg | grep -E "BUG:|WARNING:|Oops|general protection|sleeping function"'
+echo "VMTEST DONE"
