@@ -7,8 +7,9 @@
 #
 #   scripts/vm.sh <kernel-series> <guest-script>      e.g. 6.1 tests/vm/modules.sh
 #
-# The guest has trace-cmd (with its libraries) and ntdpc.ko, hello_dpc.ko,
-# timer_dpc.ko and ntdpc_vmtest.ko in /modules.  It sends files back with
+# The guest has QEMU's edu PCI device, trace-cmd (with its libraries), and
+# ntdpc.ko, hello_dpc.ko, timer_dpc.ko, edu_dpc.ko and ntdpc_vmtest.ko in
+# /modules.  It sends files back with
 # "vmexport FILE [NAME]" (base64 over a second serial port); they land in
 # out/vm-<series>/files/.
 #
@@ -51,7 +52,7 @@ mkdir -p "$build"
 cp -a Kbuild Makefile src include probes samples tests "$build/"
 make -s -C "$build" KDIR="$kdir" modules 2>&1 | grep -v '^Skipping BTF' || true
 [ -f "$build/ntdpc.ko" ] || { echo "vm: ntdpc.ko did not build" >&2; exit 1; }
-for dir in samples/hello_dpc samples/timer_dpc tests/vm; do
+for dir in samples/hello_dpc samples/timer_dpc samples/edu_dpc tests/vm; do
 	make -s -C "$kdir" M="$build/$dir" NTDPC="$build" \
 		KBUILD_EXTRA_SYMBOLS="$build/Module.symvers" modules 2>&1 |
 		grep -v '^Skipping BTF' || true
@@ -66,6 +67,7 @@ for app in $("$root/bin/busybox" --list); do
 done
 cp "$build/ntdpc.ko" "$build/samples/hello_dpc/hello_dpc.ko" \
    "$build/samples/timer_dpc/timer_dpc.ko" \
+   "$build/samples/edu_dpc/edu_dpc.ko" \
    "$build/tests/vm/ntdpc_vmtest.ko" "$root/modules/"
 cp "$script" "$root/test.sh"
 
@@ -113,7 +115,7 @@ files=$NTDPC_OUT/vm-$series/files
 rm -rf "$files"
 mkdir -p "$files"
 timeout "$timeout" qemu-system-x86_64 -accel tcg -smp "$smp" -m 1024 \
-	-nodefaults -nographic -no-reboot -serial stdio \
+	-nodefaults -nographic -no-reboot -serial stdio -device edu \
 	-serial "file:$build/ttyS1.out" \
 	-kernel "$kroot/boot/vmlinuz-$release" -initrd "$build/initramfs.gz" \
 	-append "console=ttyS0 panic=-1 oops=panic loglevel=4" \

@@ -44,6 +44,31 @@ refuse rmmod-ntdpc-in-use rmmod ntdpc
 expect rmmod-hello rmmod hello_dpc
 expect rmmod-companion rmmod ntdpc_vmtest
 
+# The edu PCI driver: requests from user space, many outstanding, completed
+# by the DpcForIsr.  The device's DMA takes 100 ms (virtual) a transfer.
+expect edu-load insmod $M/edu_dpc.ko
+expect edu-dev test -c /dev/edu_dpc
+i=0
+req=""
+while [ $i -lt 60 ]; do
+	req="${req}fact $((i % 14))\n"
+	[ $((i % 15)) -eq 0 ] && req="${req}dma $((i * 67 + 1)) $i\n"
+	i=$((i + 1))
+done
+exec 3<>/dev/edu_dpc
+printf "$req" >&3
+head -n 64 <&3 > /tmp/edu.out
+exec 3>&-
+expect edu-answers test "$(grep -c ' ok$' /tmp/edu.out)" -eq 64
+expect edu-factorial grep -q '^fact 13 1932053504 ok$' /tmp/edu.out
+expect edu-dma grep -q '^dma 3016 45 ok$' /tmp/edu.out
+S=/sys/kernel/debug/edu_dpc/stats
+expect edu-dispatch-level grep -q '^not_dispatch_level 0$' $S
+expect edu-isr-cpu grep -q '^not_isr_cpu 0$' $S
+expect edu-completed grep -q '^completed 64$' $S
+cat $S
+expect edu-rmmod rmmod edu_dpc
+
 # A companion unloaded while its DPCs keep queueing themselves.
 expect leak-load insmod $M/ntdpc_vmtest.ko mode=leak
 sleep 1
