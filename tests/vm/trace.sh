@@ -4,7 +4,8 @@
 # Guest side: record the demo workload with trace-cmd and send trace.dat
 # back.  The timer driver runs well-behaved, then with a driver hogging its
 # CPU (drop-outs, watchdog), then with the hog deferred to a work item and to
-# a threaded DPC (no drop-outs); ntdpc_vmtest adds DPCs on every CPU.
+# a threaded DPC (no drop-outs); the edu driver adds device interrupts and
+# their DpcForIsr; ntdpc_vmtest adds DPCs on every CPU.
 M=/modules
 
 pass() { echo "VMTEST PASS $1"; }
@@ -37,6 +38,18 @@ phase work
 echo threaded > $P/defer
 phase threaded
 echo 0 > $P/slow_dpc_us
+# Device interrupts and their DpcForIsr: 100 factorials on the edu device.
+insmod $M/edu_dpc.ko
+i=0
+req=""
+while [ $i -lt 100 ]; do
+	req="${req}fact $((i % 14))\n"
+	i=$((i + 1))
+done
+exec 3<>/dev/edu_dpc
+printf "$req" >&3
+head -n 100 <&3 > /tmp/edu.out
+exec 3>&-
 insmod $M/ntdpc_vmtest.ko mode=basic
 EOT
 
@@ -44,7 +57,8 @@ expect load insmod $M/ntdpc.ko dpc_time_limit_us=2000
 trace-cmd record -q -e ntdpc -e irq:irq_handler_entry -o /tmp/trace.dat \
 	sh /tmp/workload.sh > /tmp/record.out 2>&1
 cat /tmp/record.out
-expect rmmod-workload sh -c "rmmod ntdpc_vmtest && rmmod timer_dpc"
+expect rmmod-workload sh -c "rmmod ntdpc_vmtest && rmmod edu_dpc && rmmod timer_dpc"
+expect edu-answers test "$(grep -c ' ok$' /tmp/edu.out)" -eq 100
 expect recorded test -s /tmp/trace.dat
 # 200 buffers a phase.  The hog loses about two in every ten; emulation
 # (TCG) jitter may cost a buffer now and then, never tens.
