@@ -2,6 +2,8 @@
 #
 # ntdpc: out-of-tree build and the project's commands.
 #
+#   make demo         the main job: the demo drivers traced in a 4-vCPU VM
+#                     and the latency report (scripts/demo.sh)
 #   make              build ntdpc.ko against KDIR
 #   make check        every test (scripts/check.sh): builds on 6.1 and 6.12
 #                     with W=1, KUnit in UML and on 4 vCPUs, DKMS, lint
@@ -40,7 +42,10 @@ distclean: clean
 check:
 	scripts/check.sh
 
-# The main job until the demo VM exists: build ntdpc.ko, run KUnit in UML.
+demo:
+	scripts/demo.sh
+
+# Build ntdpc.ko and run the KUnit suites in UML, with their summary.
 kunit:
 	scripts/install-deps.sh build kunit
 	$(MAKE) modules
@@ -52,4 +57,4 @@ lint:
 vmtest:
 	scripts/vm.sh 6.1 tests/vm/modules.sh
 
-.PHONY: all modules modules_install clean distclean check kunit lint vmtest
+.PHONY: all modules modules_install clean distclean check demo kunit lint vmtest

@@ -14,9 +14,11 @@
 #   7. KUnit on x86_64 with 4 vCPUs under KCSAN (skip with NTDPC_SKIP_KCSAN=1)
 #   8. ntdpc.ko and companion modules loaded and unloaded in Debian's own
 #      6.1 and 6.12 kernels under QEMU with 4 vCPUs (tests/vm/modules.sh)
-#   9. the demo timer driver traced with trace-cmd in both kernels: drop-outs
-#      only with the hogging driver, the watchdog names it
-#      (tests/vm/trace.sh); trace.dat lands in out/vm-<series>/files/
+#   9. the demo (edu PCI driver and timer driver) traced with trace-cmd in
+#      both kernels: drop-outs only with the hogging driver, the watchdog
+#      names it (tests/vm/trace.sh); `make demo`'s path, with the report
+#      checked against ntdpc's counters (scripts/demo.sh --check)
+#  10. ntdpc-latency on that trace.dat and on broken ones (tests/report/)
 #
 # Each stage's output goes to out/check/<stage>.log; the last line counts
 # tests.
@@ -146,7 +148,8 @@ fi
 tests_stage vmtest-6.1 scripts/vm.sh 6.1 tests/vm/modules.sh
 tests_stage vmtest-6.12 scripts/vm.sh 6.12 tests/vm/modules.sh
 tests_stage vmtrace-6.12 scripts/vm.sh 6.12 tests/vm/trace.sh
-tests_stage vmtrace-6.1 scripts/vm.sh 6.1 tests/vm/trace.sh
+tests_stage demo scripts/demo.sh --check 6.1
+tests_stage report tests/report/run.sh out/demo/trace.dat
 
 [ ${#failures[@]} -eq 0 ] || echo "check: failed stages: ${failures[*]}"
 echo "check: $passed passed, $failed failed, $skipped skipped"

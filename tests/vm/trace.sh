@@ -29,6 +29,7 @@ phase() {
 	echo $(( $(cat $P/dropouts) - before )) > /tmp/dropouts.$name
 	echo "TIMER_DPC $name dropouts=$(cat /tmp/dropouts.$name) periods=$(cat $P/periods) slow_runs=$(cat $P/slow_runs)"
 }
+echo 0 > /sys/kernel/debug/ntdpc/stats
 insmod $M/timer_dpc.ko rate_hz=100 slow_period_ms=100 cpu=1
 phase good
 echo 30000 > $P/slow_dpc_us
@@ -51,6 +52,7 @@ printf "$req" >&3
 head -n 100 <&3 > /tmp/edu.out
 exec 3>&-
 insmod $M/ntdpc_vmtest.ko mode=basic
+cat /sys/kernel/debug/ntdpc/stats > /tmp/stats.txt
 EOT
 
 expect load insmod $M/ntdpc.ko dpc_time_limit_us=2000
@@ -69,6 +71,9 @@ expect few-dropouts-threaded test "$(cat /tmp/dropouts.threaded)" -le 2
 expect watchdog-named sh -c 'dmesg | grep -q "ntdpc: DPC watchdog: .*SlowDpc.*(module timer_dpc)"'
 cat /sys/kernel/debug/ntdpc/stats
 vmexport /tmp/trace.dat trace.dat
+vmexport /tmp/stats.txt stats.txt
+grep TIMER_DPC /tmp/record.out > /tmp/phases.txt
+vmexport /tmp/phases.txt phases.txt
 dmesg > /tmp/dmesg.txt
 vmexport /tmp/dmesg.txt dmesg.txt
 expect rmmod-ntdpc rmmod ntdpc
