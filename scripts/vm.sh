@@ -8,8 +8,7 @@
 #   scripts/vm.sh <kernel-series> <guest-script>      e.g. 6.1 tests/vm/modules.sh
 #
 # The guest has QEMU's edu PCI device, trace-cmd (with its libraries), and
-# ntdpc.ko, hello_dpc.ko, timer_dpc.ko, edu_dpc.ko and ntdpc_vmtest.ko in
-# /modules.  It sends files back with
+# in /modules ntdpc.ko, every module of samples/ and ntdpc_vmtest.ko.  It sends files back with
 # "vmexport FILE [NAME]" (base64 over a second serial port); they land in
 # out/vm-<series>/files/.
 #
@@ -52,7 +51,8 @@ mkdir -p "$build"
 cp -a Kbuild Makefile src include probes samples tests "$build/"
 make -s -C "$build" KDIR="$kdir" modules 2>&1 | grep -v '^Skipping BTF' || true
 [ -f "$build/ntdpc.ko" ] || { echo "vm: ntdpc.ko did not build" >&2; exit 1; }
-for dir in samples/hello_dpc samples/timer_dpc samples/edu_dpc tests/vm; do
+for dir in samples/*/ tests/vm/; do
+	dir=${dir%/}
 	make -s -C "$kdir" M="$build/$dir" NTDPC="$build" \
 		KBUILD_EXTRA_SYMBOLS="$build/Module.symvers" modules 2>&1 |
 		grep -v '^Skipping BTF' || true
@@ -65,10 +65,8 @@ cp /bin/busybox "$root/bin/busybox"
 for app in $("$root/bin/busybox" --list); do
 	[ "$app" = busybox ] || ln -sf busybox "$root/bin/$app"
 done
-cp "$build/ntdpc.ko" "$build/samples/hello_dpc/hello_dpc.ko" \
-   "$build/samples/timer_dpc/timer_dpc.ko" \
-   "$build/samples/edu_dpc/edu_dpc.ko" \
-   "$build/tests/vm/ntdpc_vmtest.ko" "$root/modules/"
+cp "$build/ntdpc.ko" "$build"/samples/*/*.ko "$build/tests/vm/ntdpc_vmtest.ko" \
+   "$root/modules/"
 cp "$script" "$root/test.sh"
 
 # trace-cmd and the shared libraries it needs, at the paths it expects.
