@@ -142,6 +142,46 @@ static bool ntdpc_enqueue_threaded(struct ntdpc_cpu *c, PRKDPC dpc,
 	return true;
 }
 
+/*
+ * An ordinary DPC goes on the CPU's queue; NT's rules decide whether to ask
+ * for the drain now (*kick) or leave it to the delivery tick.  Called under
+ * c->dpcs.lock.
+ */
+static bool ntdpc_enqueue_ordinary(struct ntdpc_cpu *c, PRKDPC dpc,
+				   PVOID arg1, PVOID arg2, UCHAR importance,
+				   bool local, bool force, bool *kick)
+{
+	if (cmpxchg(&dpc->DpcData, NULL, (PVOID)&c->dpcs)) {
+		ntdpc_stat_inc(c->stat_rejected);
+		return false;
+	}
+	dpc->SystemArgument1 = arg1;
+	dpc->SystemArgument2 = arg2;
+	ntdpc_stamp(dpc);
+	if (importance == HighImportance)
+		list_add(ntdpc_dpc_entry(dpc), &c->dpcs.head);
+	else
+		list_add_tail(ntdpc_dpc_entry(dpc), &c->dpcs.head);
+	c->dpcs.depth++;
+	ntdpc_stat_max(c->dpcs.stats.max_depth, c->dpcs.depth);
+	ntdpc_update_rate(c);
+	WRITE_ONCE(c->inserted, c->inserted + 1);
+
+	if (force && !c->draining && !c->request_pending)
+		*kick = true;
+	else
+		*kick = ntdpc_want_request(c, importance, local);
+	if (*kick) {
+		c->request_pending = true;
+		ntdpc_stat_inc(c->stat_kicks);
+		if (!local)
+			ntdpc_stat_inc(c->stat_remote_kicks);
+	} else if (!c->draining && !c->request_pending) {
+		ntdpc_arm_deliver(c);
+	}
+	return true;
+}
+
 /**
  * ntdpc_enqueue() - queue a DPC on a CPU's queue
  * @dpc: an initialised DPC
@@ -163,9 +203,9 @@ bool ntdpc_enqueue(PRKDPC dpc, PVOID arg1, PVOID arg2, int cpu, bool force,
 {
 	UCHAR importance = READ_ONCE(dpc->Importance);
 	bool below_dispatch = !in_interrupt() && !irqs_disabled();
+	bool queued, threaded, kick = false, wake = false;
 	struct ntdpc_cpu *c;
 	unsigned long flags;
-	bool queued, kick = false, wake = false, local;
 
 	if (below_dispatch)
 		local_bh_disable();
@@ -194,57 +234,23 @@ bool ntdpc_enqueue(PRKDPC dpc, PVOID arg1, PVOID arg2, int cpu, bool force,
 		ntdpc_stat_inc(c->stat_redirected);
 	}
 
-	if (dpc->Type == ThreadedDpcObject && READ_ONCE(ThreadDpcEnable)) {
+	threaded = dpc->Type == ThreadedDpcObject && READ_ONCE(ThreadDpcEnable);
+	if (threaded)
 		queued = ntdpc_enqueue_threaded(c, dpc, arg1, arg2, importance,
 						&wake);
-		raw_spin_unlock(&c->dpcs.lock);
-		if (queued && trace_ntdpc_queue_enabled())
-			trace_ntdpc_queue(dpc, ntdpc_routine_of(dpc), cpu,
-					  importance, true,
-					  importance == HighImportance,
-					  READ_ONCE(c->threaded.depth), caller);
-		goto out;
-	}
-
-	queued = !cmpxchg(&dpc->DpcData, NULL, (PVOID)&c->dpcs);
-	if (!queued) {
-		ntdpc_stat_inc(c->stat_rejected);
-	} else {
-		dpc->SystemArgument1 = arg1;
-		dpc->SystemArgument2 = arg2;
-		ntdpc_stamp(dpc);
-		if (importance == HighImportance)
-			list_add(ntdpc_dpc_entry(dpc), &c->dpcs.head);
-		else
-			list_add_tail(ntdpc_dpc_entry(dpc), &c->dpcs.head);
-		c->dpcs.depth++;
-		ntdpc_stat_max(c->dpcs.stats.max_depth, c->dpcs.depth);
-		ntdpc_update_rate(c);
-		WRITE_ONCE(c->inserted, c->inserted + 1);
-
-		local = cpu == smp_processor_id();
-		if (force && !c->draining && !c->request_pending)
-			kick = true;
-		else
-			kick = ntdpc_want_request(c, importance, local);
-		if (kick) {
-			c->request_pending = true;
-			ntdpc_stat_inc(c->stat_kicks);
-			if (!local)
-				ntdpc_stat_inc(c->stat_remote_kicks);
-		} else if (!c->draining && !c->request_pending) {
-			ntdpc_arm_deliver(c);
-		}
-	}
+	else
+		queued = ntdpc_enqueue_ordinary(c, dpc, arg1, arg2, importance,
+						cpu == smp_processor_id(),
+						force, &kick);
 	raw_spin_unlock(&c->dpcs.lock);
 
 	if (queued && trace_ntdpc_queue_enabled())
 		trace_ntdpc_queue(dpc, ntdpc_routine_of(dpc), cpu, importance,
-				  false, importance == HighImportance,
-				  READ_ONCE(c->dpcs.depth), caller);
+				  threaded, importance == HighImportance,
+				  threaded ? READ_ONCE(c->threaded.depth) :
+					     READ_ONCE(c->dpcs.depth), caller);
 	if (kick)
 		ntdpc_bh_kick(c);
-out:
 	if (wake)
 		wake_up_process(c->thread);
 out_irq:
