@@ -1,0 +1,923 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ntdpc-latency - LatencyMon-style DPC latency report from a trace-cmd
+ * trace.dat holding ntdpc events (trace-cmd record -e ntdpc ...).
+ *
+ * Usage: ntdpc-latency [--json] [--svg FILE] trace.dat
+ *
+ * Exit status: 0 report written, 1 usage error, 2 file missing, unreadable,
+ * not a trace.dat, truncated or corrupt, 3 no ntdpc events in the trace,
+ * 4 the SVG could not be written.
+ *
+ * --json prints one object.  Times are integer nanoseconds of the trace
+ * clock, "avg" is a float, "addr" a hex string (JSON numbers lose bits
+ * above 2^53), and a summary with no samples is null.  Keys:
+ *
+ *   file             path given on the command line
+ *   first_ts_ns, last_ts_ns, duration_ns
+ *                    time of the first and last record of any event
+ *   records          records in the trace, of any event
+ *   lost_events      events the ring buffer dropped (as far as known)
+ *   lost_unknown     true if the ring buffer dropped an unknown number
+ *   events           {name: count} for queue, entry, exit, remove, drain,
+ *                    timer_expire, work_queue, work_start, work_end,
+ *                    watchdog and irq_handler_entry
+ *   highest_execution
+ *                    longest DPC run (ntdpc_exit runtime_ns, ordinary or
+ *                    threaded): {routine, module, addr, threaded,
+ *                    runtime_ns, cpu, ts_ns} or null
+ *   highest_latency  longest queue-to-start latency (ntdpc_entry
+ *                    latency_ns): {routine, module, addr, threaded,
+ *                    latency_ns, cpu, ts_ns} or null
+ *   routines         one per (routine, threaded), sorted by worst runtime:
+ *                    {routine, module, symbol ("name [module]"), addr,
+ *                    threaded, queued (ntdpc_queue), count (ntdpc_entry),
+ *                    exits (ntdpc_exit), latency_unknown (entries with
+ *                    latency_ns 0), latency_ns, runtime_ns}; the last two
+ *                    are summaries {n, min, avg, p50, p99, max, sum}
+ *   modules          {module, count, total_runtime_ns, max_runtime_ns}
+ *                    summed over the routines of each module
+ *   irq_to_dpc       per irq_handler_entry (irq, name): time to the next
+ *                    ntdpc_entry on the same CPU: {irq, name, count,
+ *                    unmatched, delay_ns (summary)}
+ *   cpus             {cpu, dpc_count, dpc_time_ns, share_pct,
+ *                    threaded_count, threaded_time_ns}; share_pct is the
+ *                    ordinary DPC runtime over duration_ns, in percent
+ *   histograms       {latency_ns, runtime_ns}: arrays of used log2
+ *                    buckets {lo, hi, count} holding lo <= value < hi
+ *   watchdog         {routine, module, addr, runtime_ns, limit_ns, kind
+ *                    ("single" or "cumulative"), cpu, ts_ns}
+ *   timers           {count, min_lateness_ns, avg_lateness_ns,
+ *                    max_lateness_ns} or null
+ *   drains           {count, max_time_ns, max_ran, yielded}
+ *   work_items       {queued, started, ended, max_latency_ns,
+ *                    max_runtime_ns}
+ *
+ * Percentiles are nearest-rank: p99 is the smallest sample that is at
+ * least as large as 99% of all samples.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <trace-cmd.h>
+
+#include "ntdpc-latency.h"
+
+/* Highest CPU number believed; anything above means a corrupt record. */
+#define NL_MAX_CPUS	8192
+
+const char * const nl_event_names[NL_EV_MAX] = {
+	[NL_EV_QUEUE]		= "ntdpc_queue",
+	[NL_EV_ENTRY]		= "ntdpc_entry",
+	[NL_EV_EXIT]		= "ntdpc_exit",
+	[NL_EV_REMOVE]		= "ntdpc_remove",
+	[NL_EV_DRAIN]		= "ntdpc_drain",
+	[NL_EV_TIMER]		= "ntdpc_timer_expire",
+	[NL_EV_WORK_QUEUE]	= "ntdpc_work_queue",
+	[NL_EV_WORK_START]	= "ntdpc_work_start",
+	[NL_EV_WORK_END]	= "ntdpc_work_end",
+	[NL_EV_WATCHDOG]	= "ntdpc_watchdog",
+	[NL_EV_IRQ]		= "irq_handler_entry",
+};
+
+/* Fields looked up once per event so the per-record path stays cheap. */
+struct nl_fields {
+	int id;
+	struct tep_format_field *dpc;
+	struct tep_format_field *routine;
+	struct tep_format_field *threaded;
+	struct tep_format_field *ns;
+	struct tep_format_field *cpu;
+	struct tep_format_field *ran;
+	struct tep_format_field *yielded;
+	struct tep_format_field *limit;
+	struct tep_format_field *module;
+	struct tep_format_field *cumulative;
+	struct tep_format_field *irq;
+	struct tep_format_field *name;
+};
+
+struct nl_ctx {
+	struct tep_handle *tep;
+	struct nl_report *rep;
+	struct nl_fields ev[NL_EV_MAX];
+	char *kmods;
+	size_t kmods_len;
+	unsigned long long *mod_addr;
+	char **mod_name;
+	size_t nmods;
+	size_t mods_cap;
+	int have_mods;
+};
+
+static char crash_msg[512];
+static size_t crash_len;
+
+/*
+ * libtraceevent 1.7 dereferences bad pointers while parsing a corrupt event
+ * format, and libtracecmd 3.1 can fault on a damaged data page.  Both happen
+ * inside the libraries where no error can be returned, so the last line of
+ * defence is to report the file as corrupt rather than dump core.
+ */
+static void on_fatal_signal(int sig)
+{
+	ssize_t ret;
+
+	(void)sig;
+	ret = write(STDERR_FILENO, crash_msg, crash_len);
+	(void)ret;
+	_exit(2);
+}
+
+static void install_crash_guard(const char *file)
+{
+	static char altstack[64 * 1024];
+	static const int sigs[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT };
+	struct sigaction sa;
+	stack_t ss;
+	size_t i;
+
+	snprintf(crash_msg, sizeof(crash_msg),
+		 "ntdpc-latency: %s: corrupt trace.dat (the trace library failed while decoding it)\n",
+		 file);
+	crash_len = strlen(crash_msg);
+
+	/* Runaway recursion in the format parser overflows the main stack. */
+	ss.ss_sp = altstack;
+	ss.ss_size = sizeof(altstack);
+	ss.ss_flags = 0;
+	sigaltstack(&ss, NULL);
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_fatal_signal;
+	sa.sa_flags = SA_ONSTACK | SA_RESETHAND;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < ARRAY_SIZE(sigs); i++)
+		sigaction(sigs[i], &sa, NULL);
+}
+
+/* Past the libraries, a fault is a bug here and must not pass as corrupt. */
+static void remove_crash_guard(void)
+{
+	static const int sigs[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT };
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(sigs); i++)
+		signal(sigs[i], SIG_DFL);
+}
+
+static void print_usage(FILE *f)
+{
+	fputs("Usage: ntdpc-latency [--json] [--svg FILE] trace.dat\n"
+	      "\n"
+	      "Report DPC latency (LatencyMon style) from a trace-cmd trace.dat\n"
+	      "recorded with: trace-cmd record -e ntdpc -e irq:irq_handler_entry ...\n"
+	      "\n"
+	      "  --json      print the report as one JSON object\n"
+	      "  --svg FILE  also write latency histograms and latency-over-time\n"
+	      "              plots, one per routine, to FILE\n"
+	      "  -h, --help  show this help\n"
+	      "\n"
+	      "Exit status: 0 ok, 1 usage, 2 unreadable/truncated/corrupt trace,\n"
+	      "3 no ntdpc events, 4 SVG not written.\n", f);
+}
+
+/*
+ * Checked before libtracecmd sees the file: its own messages for these
+ * cases are vague, and garbage that does not even start like a trace.dat
+ * should never reach its parser.
+ */
+static int check_file(const char *file)
+{
+	static const unsigned char magic[10] = {
+		0x17, 0x08, 0x44, 't', 'r', 'a', 'c', 'i', 'n', 'g'
+	};
+	unsigned char buf[sizeof(magic)];
+	struct stat st;
+	ssize_t got;
+	int fd;
+
+	fd = open(file, O_RDONLY);
+	if (fd < 0) {
+		fprintf(stderr, "ntdpc-latency: %s: %s\n", file, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) < 0) {
+		fprintf(stderr, "ntdpc-latency: %s: %s\n", file, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "ntdpc-latency: %s: %s\n", file, strerror(EISDIR));
+		close(fd);
+		return -1;
+	}
+	if (S_ISREG(st.st_mode) && st.st_size == 0) {
+		fprintf(stderr, "ntdpc-latency: %s: empty file, not a trace.dat\n",
+			file);
+		close(fd);
+		return -1;
+	}
+	got = read(fd, buf, sizeof(buf));
+	if (got < 0) {
+		fprintf(stderr, "ntdpc-latency: %s: %s\n", file, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	if (got != (ssize_t)sizeof(magic) || memcmp(buf, magic, sizeof(magic))) {
+		fprintf(stderr, "ntdpc-latency: %s: not a trace-cmd trace.dat file (bad magic)\n",
+			file);
+		return -1;
+	}
+	return 0;
+}
+
+/* Reads a numeric field, refusing fields that lie outside the record. */
+static int get_num(const struct tep_record *rec, struct tep_format_field *f,
+		   unsigned long long *val)
+{
+	if (!f || f->size <= 0 || f->size > 8 || f->offset < 0 ||
+	    f->offset > rec->size - f->size)
+		return -1;
+	return tep_read_number_field(f, rec->data, val) ? -1 : 0;
+}
+
+static unsigned long long num(const struct tep_record *rec,
+			      struct tep_format_field *f)
+{
+	unsigned long long v;
+
+	return get_num(rec, f, &v) ? 0 : v;
+}
+
+static long long snum(const struct tep_record *rec,
+		      struct tep_format_field *f)
+{
+	unsigned long long v = num(rec, f);
+	unsigned int bits;
+
+	if (!f || !(f->flags & TEP_FIELD_IS_SIGNED) || f->size >= 8)
+		return (long long)v;
+	bits = f->size * 8;
+	if (v & (1ULL << (bits - 1)))
+		v |= ~0ULL << bits;
+	return (long long)v;
+}
+
+/*
+ * Copies a string field: a fixed char array (watchdog module) or a
+ * __data_loc / __rel_loc string (irq name).  Bytes that could break the
+ * text, JSON or SVG output are replaced.
+ */
+static void get_str(const struct tep_record *rec, struct tep_format_field *f,
+		    char *buf, size_t len)
+{
+	unsigned long long v;
+	unsigned long long off, n;
+	const unsigned char *src;
+	size_t i;
+
+	buf[0] = '\0';
+	if (!f)
+		return;
+	if (f->flags & TEP_FIELD_IS_DYNAMIC) {
+		if (get_num(rec, f, &v))
+			return;
+		off = v & 0xffff;
+		n = (v >> 16) & 0xffff;
+		if (f->flags & TEP_FIELD_IS_RELATIVE)
+			off += f->offset + f->size;
+	} else {
+		if (f->offset < 0 || f->size < 0)
+			return;
+		off = f->offset;
+		n = f->size;
+	}
+	if (off > (unsigned long long)rec->size ||
+	    n > (unsigned long long)rec->size - off)
+		return;
+	src = (const unsigned char *)rec->data + off;
+	for (i = 0; i < n && i + 1 < len && src[i]; i++)
+		buf[i] = (src[i] < 0x20 || src[i] >= 0x7f) ? '?' : src[i];
+	buf[i] = '\0';
+}
+
+static size_t hash_addr(unsigned long long addr, int threaded, size_t size)
+{
+	unsigned long long h = (addr ^ (unsigned long long)threaded) *
+			       0x9e3779b97f4a7c15ULL;
+
+	return (size_t)(h >> 17) & (size - 1);
+}
+
+static void rehash(struct nl_report *r)
+{
+	size_t i, h;
+
+	free(r->rhash);
+	r->rhash_size = r->rhash_size ? r->rhash_size * 2 : 64;
+	r->rhash = nl_alloc(r->rhash_size, sizeof(*r->rhash));
+	for (i = 0; i < r->rhash_size; i++)
+		r->rhash[i] = SIZE_MAX;
+	for (i = 0; i < r->nroutines; i++) {
+		h = hash_addr(r->routines[i].addr, r->routines[i].threaded,
+			      r->rhash_size);
+		while (r->rhash[h] != SIZE_MAX)
+			h = (h + 1) & (r->rhash_size - 1);
+		r->rhash[h] = i;
+	}
+}
+
+/* Index of the (routine, threaded) row, created on first sight. */
+static size_t routine_get(struct nl_report *r, unsigned long long addr,
+			  int threaded)
+{
+	struct nl_routine *rt;
+	size_t h, i;
+
+	if (!r->rhash || (r->nroutines + 1) * 2 > r->rhash_size)
+		rehash(r);
+	h = hash_addr(addr, threaded, r->rhash_size);
+	while ((i = r->rhash[h]) != SIZE_MAX) {
+		if (r->routines[i].addr == addr &&
+		    r->routines[i].threaded == threaded)
+			return i;
+		h = (h + 1) & (r->rhash_size - 1);
+	}
+	r->routines = nl_grow(r->routines, &r->rcap, r->nroutines + 1,
+			      sizeof(*r->routines));
+	i = r->nroutines++;
+	rt = &r->routines[i];
+	memset(rt, 0, sizeof(*rt));
+	rt->addr = addr;
+	rt->threaded = threaded;
+	r->rhash[h] = i;
+	return i;
+}
+
+static size_t irq_get(struct nl_report *r, int irq, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < r->nirqs; i++)
+		if (r->irqs[i].irq == irq && !strcmp(r->irqs[i].name, name))
+			return i;
+	r->irqs = realloc(r->irqs, (r->nirqs + 1) * sizeof(*r->irqs));
+	if (!r->irqs) {
+		fputs("ntdpc-latency: out of memory\n", stderr);
+		exit(2);
+	}
+	memset(&r->irqs[i], 0, sizeof(r->irqs[i]));
+	r->irqs[i].irq = irq;
+	r->irqs[i].name = nl_strdup(name);
+	r->nirqs++;
+	return i;
+}
+
+static struct nl_cpu *cpu_get(struct nl_report *r, int cpu)
+{
+	size_t old = r->ncpus, cap = r->ncpus;
+
+	if (cpu < 0 || cpu >= NL_MAX_CPUS)
+		return NULL;
+	if ((size_t)cpu >= r->ncpus) {
+		r->cpus = nl_grow(r->cpus, &cap, (size_t)cpu + 1,
+				  sizeof(*r->cpus));
+		memset(&r->cpus[old], 0, (cap - old) * sizeof(*r->cpus));
+		r->ncpus = cap;
+	}
+	r->cpus[cpu].seen = 1;
+	return &r->cpus[cpu];
+}
+
+static void worst(struct nl_worst *w, size_t routine, unsigned long long val,
+		  unsigned long long ts, int cpu)
+{
+	if (w->valid && val <= w->val)
+		return;
+	w->valid = 1;
+	w->routine = routine;
+	w->val = val;
+	w->ts = ts;
+	w->cpu = cpu;
+}
+
+static void on_entry(struct nl_ctx *c, struct tep_record *rec, int cpu)
+{
+	struct nl_fields *f = &c->ev[NL_EV_ENTRY];
+	struct nl_report *r = c->rep;
+	unsigned long long lat = num(rec, f->ns);
+	struct nl_cpu *pc = cpu_get(r, cpu);
+	struct nl_routine *rt;
+	size_t i;
+
+	i = routine_get(r, num(rec, f->routine), !!num(rec, f->threaded));
+	rt = &r->routines[i];
+	rt->count++;
+	if (!lat) {
+		rt->lat_unknown++;
+	} else {
+		nl_series_add(&rt->lat, rec->ts, lat);
+		r->hist_lat[nl_bucket(lat)]++;
+		worst(&r->worst_lat, i, lat, rec->ts, cpu);
+	}
+	if (!pc)
+		return;
+	/* Every interrupt since the last DPC on this CPU waited for this one. */
+	for (i = 0; i < pc->npend; i++)
+		nl_series_add(&r->irqs[pc->pend[i].irq].delay, rec->ts,
+			      rec->ts - pc->pend[i].ts);
+	pc->npend = 0;
+}
+
+static void on_exit_ev(struct nl_ctx *c, struct tep_record *rec, int cpu)
+{
+	struct nl_fields *f = &c->ev[NL_EV_EXIT];
+	struct nl_report *r = c->rep;
+	unsigned long long run = num(rec, f->ns);
+	int threaded = !!num(rec, f->threaded);
+	struct nl_cpu *pc = cpu_get(r, cpu);
+	struct nl_routine *rt;
+	size_t i;
+
+	i = routine_get(r, num(rec, f->routine), threaded);
+	rt = &r->routines[i];
+	rt->exits++;
+	nl_series_add(&rt->run, rec->ts, run);
+	r->hist_run[nl_bucket(run)]++;
+	worst(&r->worst_run, i, run, rec->ts, cpu);
+	if (!pc)
+		return;
+	if (threaded) {
+		pc->threaded++;
+		pc->threaded_ns += run;
+	} else {
+		pc->dpcs++;
+		pc->dpc_ns += run;
+	}
+}
+
+static void on_irq(struct nl_ctx *c, struct tep_record *rec, int cpu)
+{
+	struct nl_fields *f = &c->ev[NL_EV_IRQ];
+	struct nl_report *r = c->rep;
+	struct nl_cpu *pc = cpu_get(r, cpu);
+	char name[64];
+	size_t i;
+
+	get_str(rec, f->name, name, sizeof(name));
+	i = irq_get(r, (int)snum(rec, f->irq), name);
+	r->irqs[i].seen++;
+	if (!pc)
+		return;
+	pc->pend = nl_grow(pc->pend, &pc->cap, pc->npend + 1,
+			   sizeof(*pc->pend));
+	pc->pend[pc->npend].irq = i;
+	pc->pend[pc->npend].ts = rec->ts;
+	pc->npend++;
+}
+
+static void on_watchdog(struct nl_ctx *c, struct tep_record *rec, int cpu)
+{
+	struct nl_fields *f = &c->ev[NL_EV_WATCHDOG];
+	struct nl_report *r = c->rep;
+	struct nl_watchdog *w;
+	char mod[64];
+
+	r->wds = realloc(r->wds, (r->nwds + 1) * sizeof(*r->wds));
+	if (!r->wds) {
+		fputs("ntdpc-latency: out of memory\n", stderr);
+		exit(2);
+	}
+	w = &r->wds[r->nwds++];
+	memset(w, 0, sizeof(*w));
+	get_str(rec, f->module, mod, sizeof(mod));
+	w->module = nl_strdup(mod);
+	w->routine = num(rec, f->routine);
+	w->runtime = num(rec, f->ns);
+	w->limit = num(rec, f->limit);
+	w->cumulative = !!num(rec, f->cumulative);
+	w->ts = rec->ts;
+	w->cpu = cpu;
+}
+
+static void on_other(struct nl_ctx *c, enum nl_event ev,
+		     struct tep_record *rec)
+{
+	struct nl_fields *f = &c->ev[ev];
+	struct nl_report *r = c->rep;
+	unsigned long long v;
+	long long late;
+	size_t i;
+
+	switch (ev) {
+	case NL_EV_QUEUE:
+		i = routine_get(r, num(rec, f->routine), !!num(rec, f->threaded));
+		r->routines[i].queued++;
+		break;
+	case NL_EV_DRAIN:
+		v = num(rec, f->ns);
+		if (v > r->drain_max_ns)
+			r->drain_max_ns = v;
+		v = num(rec, f->ran);
+		if (v > r->drain_max_ran)
+			r->drain_max_ran = v;
+		if (num(rec, f->yielded))
+			r->drain_yielded++;
+		break;
+	case NL_EV_TIMER:
+		late = snum(rec, f->ns);
+		if (r->events[ev] == 1 || late < r->timer_min)
+			r->timer_min = late;
+		if (r->events[ev] == 1 || late > r->timer_max)
+			r->timer_max = late;
+		r->timer_sum += late;
+		break;
+	case NL_EV_WORK_START:
+		v = num(rec, f->ns);
+		if (v > r->work_max_lat)
+			r->work_max_lat = v;
+		break;
+	case NL_EV_WORK_END:
+		v = num(rec, f->ns);
+		if (v > r->work_max_run)
+			r->work_max_run = v;
+		break;
+	default:
+		break;
+	}
+}
+
+static int on_record(struct tracecmd_input *handle, struct tep_record *rec,
+		     int cpu, void *data)
+{
+	struct nl_ctx *c = data;
+	struct nl_report *r = c->rep;
+	int type, ev;
+
+	(void)handle;
+	if (!rec || !rec->data || rec->size < 4)
+		return 0;
+	if (rec->missed_events > 0)
+		r->lost += rec->missed_events;
+	else if (rec->missed_events < 0)
+		r->lost_unknown = 1;
+	if (!r->records || rec->ts < r->first_ts)
+		r->first_ts = rec->ts;
+	if (!r->records || rec->ts > r->last_ts)
+		r->last_ts = rec->ts;
+	r->records++;
+	cpu_get(r, cpu);
+
+	type = tep_data_type(c->tep, rec);
+	for (ev = 0; ev < NL_EV_MAX; ev++)
+		if (c->ev[ev].id >= 0 && c->ev[ev].id == type)
+			break;
+	if (ev == NL_EV_MAX)
+		return 0;
+	r->events[ev]++;
+
+	switch (ev) {
+	case NL_EV_ENTRY:
+		on_entry(c, rec, cpu);
+		break;
+	case NL_EV_EXIT:
+		on_exit_ev(c, rec, cpu);
+		break;
+	case NL_EV_IRQ:
+		on_irq(c, rec, cpu);
+		break;
+	case NL_EV_WATCHDOG:
+		on_watchdog(c, rec, cpu);
+		break;
+	default:
+		on_other(c, ev, rec);
+		break;
+	}
+	return 0;
+}
+
+static struct tep_format_field *field(struct tep_event *e, const char *name)
+{
+	return e ? tep_find_field(e, name) : NULL;
+}
+
+static void setup_events(struct nl_ctx *c)
+{
+	struct tep_event *e;
+	struct nl_fields *f;
+	int ev;
+
+	for (ev = 0; ev < NL_EV_MAX; ev++) {
+		f = &c->ev[ev];
+		e = tep_find_event_by_name(c->tep,
+					   ev == NL_EV_IRQ ? "irq" : "ntdpc",
+					   nl_event_names[ev]);
+		f->id = e ? e->id : -1;
+		f->dpc = field(e, "dpc");
+		f->routine = field(e, "routine");
+		f->threaded = field(e, "threaded");
+		f->cpu = field(e, "cpu");
+		f->ran = field(e, "ran");
+		f->yielded = field(e, "yielded");
+		f->limit = field(e, "limit_ns");
+		f->module = field(e, "module");
+		f->cumulative = field(e, "cumulative");
+		f->irq = field(e, "irq");
+		f->name = field(e, "name");
+		switch (ev) {
+		case NL_EV_ENTRY:
+			f->ns = field(e, "latency_ns");
+			break;
+		case NL_EV_EXIT:
+		case NL_EV_WATCHDOG:
+			f->ns = field(e, "runtime_ns");
+			break;
+		case NL_EV_DRAIN:
+			f->ns = field(e, "time_ns");
+			break;
+		case NL_EV_TIMER:
+			f->ns = field(e, "lateness_ns");
+			break;
+		default:
+			f->ns = field(e, "ns");
+			break;
+		}
+	}
+}
+
+/*
+ * libtraceevent keeps the module of each kallsyms entry but only exposes it
+ * through tep_print_funcs(), which prints the table to stdout.  glibc lets
+ * stdout be reassigned, so the table is captured in memory and indexed.
+ */
+static void load_modules(struct nl_ctx *c)
+{
+	FILE *saved = stdout, *mem;
+	char *line, *next, *name, *mod, *end;
+	unsigned long long addr;
+
+	fflush(stdout);
+	mem = open_memstream(&c->kmods, &c->kmods_len);
+	if (!mem)
+		return;
+	stdout = mem;
+	tep_print_funcs(c->tep);
+	stdout = saved;
+	if (fclose(mem) || !c->kmods)
+		return;
+	c->have_mods = 1;
+
+	for (line = c->kmods; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		addr = strtoull(line, &end, 16);
+		if (end == line || *end != ' ')
+			continue;
+		name = end + 1;
+		mod = strstr(name, " [");
+		if (!mod)
+			continue;
+		*mod = '\0';
+		mod += 2;
+		end = strchr(mod, ']');
+		if (end)
+			*end = '\0';
+		c->mod_addr = nl_grow(c->mod_addr, &c->mods_cap, c->nmods + 1,
+				      sizeof(*c->mod_addr));
+		c->mod_name = realloc(c->mod_name,
+				      c->mods_cap * sizeof(*c->mod_name));
+		if (!c->mod_name) {
+			fputs("ntdpc-latency: out of memory\n", stderr);
+			exit(2);
+		}
+		c->mod_addr[c->nmods] = addr;
+		c->mod_name[c->nmods] = mod;
+		c->nmods++;
+	}
+}
+
+/* The table comes out of libtraceevent sorted by address. */
+static const char *module_of(struct nl_ctx *c, unsigned long long start)
+{
+	size_t lo = 0, hi = c->nmods, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (c->mod_addr[mid] < start)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < c->nmods && c->mod_addr[lo] == start)
+		return c->mod_name[lo];
+	return NULL;
+}
+
+/* Symbol as the kernel's %ps prints it, plus the module it lives in. */
+static void resolve(struct nl_ctx *c, unsigned long long addr, char **name,
+		    char **module)
+{
+	const char *fn = NULL, *mod;
+	unsigned long long start = 0;
+	unsigned long size = 0;
+	char buf[512];
+
+	if (addr && tep_find_function_info(c->tep, addr, &fn, &start, &size) &&
+	    fn && (!size || addr - start < size)) {
+		if (addr == start)
+			snprintf(buf, sizeof(buf), "%s", fn);
+		else
+			snprintf(buf, sizeof(buf), "%s+0x%llx", fn,
+				 addr - start);
+		*name = nl_strdup(buf);
+		mod = module_of(c, start);
+		if (mod)
+			*module = nl_strdup(mod);
+		else
+			*module = nl_strdup(c->have_mods ? "kernel" : "?");
+		return;
+	}
+	snprintf(buf, sizeof(buf), "0x%llx", addr);
+	*name = nl_strdup(buf);
+	*module = nl_strdup("?");
+}
+
+static void finish(struct nl_ctx *c)
+{
+	struct nl_report *r = c->rep;
+	size_t i, j;
+
+	load_modules(c);
+	for (i = 0; i < r->nroutines; i++) {
+		struct nl_routine *rt = &r->routines[i];
+
+		resolve(c, rt->addr, &rt->name, &rt->module);
+		nl_stats_compute(&rt->lat_st, &rt->lat);
+		nl_stats_compute(&rt->run_st, &rt->run);
+	}
+	for (i = 0; i < r->nwds; i++) {
+		char *mod;
+
+		resolve(c, r->wds[i].routine, &r->wds[i].name, &mod);
+		if (!r->wds[i].module[0]) {
+			free(r->wds[i].module);
+			r->wds[i].module = mod;
+		} else {
+			free(mod);
+		}
+	}
+	for (i = 0; i < r->ncpus; i++) {
+		struct nl_cpu *pc = &r->cpus[i];
+
+		for (j = 0; j < pc->npend; j++)
+			r->irqs[pc->pend[j].irq].unmatched++;
+		pc->npend = 0;
+	}
+	for (i = 0; i < r->nirqs; i++)
+		nl_stats_compute(&r->irqs[i].st, &r->irqs[i].delay);
+}
+
+static int any_ntdpc(const struct nl_report *r)
+{
+	int ev;
+
+	for (ev = 0; ev < NL_EV_MAX; ev++)
+		if (ev != NL_EV_IRQ && r->events[ev])
+			return 1;
+	return 0;
+}
+
+static int read_trace(const char *file, struct nl_report *r)
+{
+	struct tracecmd_input *handle;
+	struct nl_ctx c;
+
+	memset(&c, 0, sizeof(c));
+	c.rep = r;
+
+	/*
+	 * tracecmd_open() crashes in its own cleanup when the flyrecord data
+	 * is cut short, so the header and the data are opened in two steps.
+	 * After a failure the handle is left alone for the same reason.
+	 */
+	handle = tracecmd_open_head(file, TRACECMD_FL_LOAD_NO_PLUGINS);
+	if (!handle) {
+		fprintf(stderr,
+			"ntdpc-latency: %s: cannot read trace.dat headers: truncated or corrupt file\n",
+			file);
+		return 2;
+	}
+	if (tracecmd_init_data(handle) < 0) {
+		fprintf(stderr,
+			"ntdpc-latency: %s: cannot read trace.dat event data: truncated or corrupt file\n",
+			file);
+		return 2;
+	}
+	c.tep = tracecmd_get_tep(handle);
+	if (!c.tep) {
+		fprintf(stderr, "ntdpc-latency: %s: corrupt trace.dat (no event formats)\n",
+			file);
+		return 2;
+	}
+	setup_events(&c);
+	if (tracecmd_iterate_events(handle, NULL, 0, on_record, &c) < 0) {
+		fprintf(stderr,
+			"ntdpc-latency: %s: error while reading events: truncated or corrupt file\n",
+			file);
+		return 2;
+	}
+	if (!any_ntdpc(r)) {
+		fprintf(stderr,
+			"ntdpc-latency: no ntdpc events in %s (record with: trace-cmd record -e ntdpc -e irq:irq_handler_entry ...)\n",
+			file);
+		return 3;
+	}
+	finish(&c);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "svg", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *svg = NULL;
+	struct nl_report rep;
+	FILE *out;
+	int json = 0, opt, ret;
+
+	/* getopt's own messages carry the full path of the binary */
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'j':
+			json = 1;
+			break;
+		case 's':
+			svg = optarg;
+			break;
+		case 'h':
+			print_usage(stdout);
+			return 0;
+		default:
+			fprintf(stderr, "ntdpc-latency: bad option or missing argument: %s\n",
+				argv[optind - 1]);
+			print_usage(stderr);
+			return 1;
+		}
+	}
+	if (optind != argc - 1) {
+		fputs(optind < argc ? "ntdpc-latency: only one trace.dat at a time\n" :
+		      "ntdpc-latency: no trace.dat given\n", stderr);
+		print_usage(stderr);
+		return 1;
+	}
+
+	memset(&rep, 0, sizeof(rep));
+	rep.file = argv[optind];
+	if (check_file(rep.file))
+		return 2;
+	install_crash_guard(rep.file);
+	tracecmd_set_loglevel(TEP_LOG_NONE);
+
+	/*
+	 * libtracecmd prints some diagnostics ("File possibly truncated...")
+	 * with printf(); they belong with the errors, not in the report.
+	 */
+	out = stdout;
+	stdout = stderr;
+	ret = read_trace(rep.file, &rep);
+	stdout = out;
+	if (ret)
+		return ret;
+	remove_crash_guard();
+
+	if (json)
+		nl_print_json(stdout, &rep);
+	else
+		nl_print_text(stdout, &rep);
+	if (fflush(stdout) || ferror(stdout)) {
+		fprintf(stderr, "ntdpc-latency: writing the report: %s\n",
+			strerror(errno));
+		return 2;
+	}
+	if (svg && nl_write_svg(svg, &rep)) {
+		fprintf(stderr, "ntdpc-latency: %s: %s\n", svg, strerror(errno));
+		return 4;
+	}
+	return 0;
+}
