@@ -196,6 +196,7 @@ static void ntdpc_test_stats(struct kunit *test)
 
 	KeInitializeDpc(&dpc, ntdpc_probe_fn, &p);
 	KeInitializeThreadedDpc(&tdpc, ntdpc_probe_fn, &p);
+	static_branch_inc(&ntdpc_timing);	/* as latency_stats=1 does */
 	old = KeRaiseIrqlToDpcLevel();
 	ntdpc_stats_reset();
 	c = this_cpu_ptr(&ntdpc_cpus);
@@ -214,6 +215,7 @@ static void ntdpc_test_stats(struct kunit *test)
 	held_to = ntdpc_clock();
 	KeLowerIrql(old);
 	KeFlushQueuedDpcs();
+	static_branch_dec(&ntdpc_timing);
 	KUNIT_EXPECT_GE(test, READ_ONCE(c->dpcs.stats.run), 1UL);
 	KUNIT_EXPECT_GE(test, READ_ONCE(c->threaded.stats.run), 1UL);
 	KUNIT_EXPECT_GE(test, (u64)READ_ONCE(c->dpcs.stats.max_latency_ns),

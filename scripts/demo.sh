@@ -28,7 +28,8 @@ mkdir -p "$out"
 scripts/install-deps.sh build vm report backports
 make -s -C tools/ntdpc-latency
 status=0
-scripts/vm.sh "$series" tests/vm/trace.sh || status=$?
+# Show the guest's console as it runs, unless this is the check.
+VMTEST_VERBOSE=$((1 - check)) scripts/vm.sh "$series" tests/vm/trace.sh || status=$?
 
 files=$NTDPC_OUT/vm-$series/files
 cp "$NTDPC_OUT/vm-$series.log" "$out/console.log"

@@ -27,13 +27,32 @@ mkdir -p "$cache" "$out"
 src=$(ntdpc_kernel_source)
 kver=$(make -s -C "$src" kernelversion)
 
-# Graft ntdpc into the tree.  cp -a keeps timestamps, so unchanged files do
-# not rebuild.
+# Graft ntdpc into the tree.  A file is copied only when its content
+# differs, so unchanged files keep their timestamps and do not rebuild, and a
+# changed one always looks newer than its object, even when the source came
+# from an older checkout.
 graft=$src/drivers/ntdpc
-rm -rf "$graft"
 mkdir -p "$graft"
-cp -a "$repo/Kbuild" "$repo/src" "$repo/include" "$repo/probes" "$repo/kunit" "$graft/"
-cp -a "$repo/kunit/Kconfig" "$graft/Kconfig"
+(
+	cd "$repo"
+	find Kbuild src include probes kunit -type f \( -name '*.[ch]' -o \
+		-name Kbuild -o -name '*.kunitconfig' \)
+	echo kunit/Kconfig:Kconfig
+) | while read -r entry; do
+	from=${entry%%:*}
+	to=${entry#*:}
+	[ "$to" = "$entry" ] && to=$from
+	if ! cmp -s "$repo/$from" "$graft/$to"; then
+		mkdir -p "$(dirname "$graft/$to")"
+		cp "$repo/$from" "$graft/$to"
+	fi
+done
+# Sources deleted from the repo must not linger in the graft, and nothing
+# but sources belongs there (objects found there would shadow the build's).
+find "$graft" -type f ! -name '*.[ch]' ! -name Kbuild ! -name Kconfig \
+	! -name '*.kunitconfig' -delete
+(cd "$graft" && find src include probes kunit -type f -name '*.[ch]') |
+	while read -r f; do [ -f "$repo/$f" ] || rm -f "$graft/$f"; done
 grep -q 'drivers/ntdpc/Kconfig' "$src/drivers/Kconfig" ||
 	sed -i '$ i source "drivers/ntdpc/Kconfig"' "$src/drivers/Kconfig"
 grep -q 'ntdpc/' "$src/drivers/Makefile" ||
@@ -53,6 +72,9 @@ log=$out/kunit-$config.log
 json=$out/kunit-$config.json
 
 echo "kunit: $config in $build (Linux $kver)"
+# ntdpc's own objects always rebuild (seconds): no stale object can survive a
+# switch between checkouts sharing this cache.
+rm -rf "$build/drivers/ntdpc"
 start=$(date +%s)
 status=0
 ( cd "$src" && python3 tools/testing/kunit/kunit.py run --build_dir="$build" "${args[@]}" ) \

@@ -15,7 +15,7 @@
 # The kernel package (linux-image-<release>, the release whose headers the
 # modules are built against) is fetched with apt and unpacked into the cache,
 # never installed on the host.  The console goes to out/vm-<series>.log and to
-# the terminal with VMTEST_VERBOSE=1.  A guest that panics, oopses or does not
+# the terminal as it runs with VMTEST_VERBOSE=1.  A guest that panics, oopses or does not
 # finish within VM_TIMEOUT seconds (default 600) fails the run.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
@@ -112,15 +112,16 @@ set +e
 files=$NTDPC_OUT/vm-$series/files
 rm -rf "$files"
 mkdir -p "$files"
+# The serial console goes to the log, and to the terminal too with
+# VMTEST_VERBOSE=1.
 timeout "$timeout" qemu-system-x86_64 -accel tcg -smp "$smp" -m 1024 \
 	-nodefaults -nographic -no-reboot -serial stdio -device edu \
 	-serial "file:$build/ttyS1.out" \
 	-kernel "$kroot/boot/vmlinuz-$release" -initrd "$build/initramfs.gz" \
 	-append "console=ttyS0 panic=-1 oops=panic loglevel=4" \
-	< /dev/null > "$log" 2>&1
-qemu_status=$?
+	< /dev/null 2>&1 | if [ "${VMTEST_VERBOSE:-0}" = 1 ]; then tee "$log"; else cat > "$log"; fi
+qemu_status=${PIPESTATUS[0]}
 set -e
-[ "${VMTEST_VERBOSE:-0}" = 1 ] && cat "$log"
 
 tr -d '\r' < "$log" > "$log.tmp" && mv "$log.tmp" "$log"
 

@@ -6,29 +6,24 @@
 #include <linux/cpumask.h>
 
 #include "internal.h"
-#include <ntdpc/trace.h>
 
-/* Checks every entry point makes before touching a KDPC. */
-bool ntdpc_dpc_valid(PRKDPC dpc, unsigned long caller)
+/* The report behind ntdpc_dpc_valid(), out of the fast path. */
+bool ntdpc_dpc_report_invalid(PRKDPC dpc, unsigned long caller)
 {
-	if (unlikely(!dpc)) {
+	if (!dpc) {
 		ntdpc_report_misuse(NTDPC_MISUSE_BAD_DPC, caller, "NULL KDPC");
 		return false;
 	}
-	if (unlikely((dpc->Type != DpcObject &&
-		      dpc->Type != ThreadedDpcObject) || !dpc->DeferredRoutine)) {
+	if ((dpc->Type != DpcObject && dpc->Type != ThreadedDpcObject) ||
+	    !dpc->DeferredRoutine) {
 		ntdpc_report_misuse(NTDPC_MISUSE_BAD_DPC, caller,
 				    "KDPC %p was never initialised (Type %u)",
 				    dpc, dpc->Type);
 		return false;
 	}
-	if (unlikely(dpc->Importance > MediumHighImportance)) {
-		ntdpc_report_misuse(NTDPC_MISUSE_BAD_IMPORTANCE, caller,
-				    "KDPC %p has importance %u", dpc,
-				    dpc->Importance);
-		return false;
-	}
-	return true;
+	ntdpc_report_misuse(NTDPC_MISUSE_BAD_IMPORTANCE, caller,
+			    "KDPC %p has importance %u", dpc, dpc->Importance);
+	return false;
 }
 
 /**

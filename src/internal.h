@@ -11,10 +11,12 @@
 #include <linux/jump_label.h>
 #include <linux/list.h>
 #include <linux/percpu.h>
+#include <linux/sched/clock.h>
 #include <linux/timekeeping.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
 #include <ntdpc/ntddk.h>
+#include <ntdpc/trace.h>
 
 #include "bh.h"
 
@@ -120,7 +122,19 @@ void ntdpc_report_misuse(enum ntdpc_misuse kind, unsigned long caller,
 			 const char *fmt, ...);
 
 /* dpc.c */
-bool ntdpc_dpc_valid(PRKDPC dpc, unsigned long caller);
+bool ntdpc_dpc_report_invalid(PRKDPC dpc, unsigned long caller);
+
+/* Checks every entry point makes before touching a KDPC. */
+static inline bool ntdpc_dpc_valid(PRKDPC dpc, unsigned long caller)
+{
+	if (likely(dpc && (dpc->Type == DpcObject ||
+			   dpc->Type == ThreadedDpcObject) &&
+		   dpc->DeferredRoutine &&
+		   dpc->Importance <= MediumHighImportance))
+		return true;
+	return ntdpc_dpc_report_invalid(dpc, caller);
+}
+
 VOID ntdpc_io_dpc(PKDPC Dpc, PVOID DeferredContext, PVOID Irp, PVOID Context);
 
 /* The driver's own routine behind a DPC: a device's DpcForIsr, say. */
@@ -182,13 +196,18 @@ static inline void ntdpc_list_pop(struct ntdpc_list *l, struct ntdpc_call *call)
 }
 
 /*
- * The clock of every DPC timestamp: monotonic, nanosecond resolution
- * everywhere (local_clock() is jiffies-grained on some architectures, UML
- * among them), cheap, and safe in any context.
+ * The clock of every DPC timestamp: local_clock(), the trace clock, cheap
+ * (TSC-based on x86) and safe in any context.  UML's sched_clock() counts
+ * jiffies, too coarse for DPC runtimes, so there the fast monotonic clock
+ * stands in.
  */
 static inline u64 ntdpc_clock(void)
 {
+#ifdef CONFIG_UML
 	return ktime_get_mono_fast_ns();
+#else
+	return local_clock();
+#endif
 }
 
 /* Statistics (stats.c) and timing. */
@@ -211,10 +230,32 @@ static inline void ntdpc_stamp(PKDPC dpc)
 			     ntdpc_clock() : 0;
 }
 
-void ntdpc_account_entry(struct ntdpc_list *l, struct ntdpc_call *call,
-			 u64 now, bool threaded);
-void ntdpc_account_exit(struct ntdpc_list *l, struct ntdpc_call *call,
-			u64 runtime, bool threaded);
+static inline void ntdpc_account_entry(struct ntdpc_list *l,
+				       struct ntdpc_call *call, u64 now,
+				       bool threaded)
+{
+	u64 latency = 0;
+
+	if (static_branch_unlikely(&ntdpc_timing) && call->queued_at &&
+	    now > call->queued_at) {
+		latency = now - call->queued_at;
+		ntdpc_stat_max(l->stats.max_latency_ns, latency);
+	}
+	if (trace_ntdpc_entry_enabled())
+		trace_ntdpc_entry(call->dpc, call->fn, threaded, latency);
+}
+
+static inline void ntdpc_account_exit(struct ntdpc_list *l,
+				      struct ntdpc_call *call, u64 runtime,
+				      bool threaded)
+{
+	ntdpc_stat_inc(l->stats.run);
+	WRITE_ONCE(l->stats.time_ns, READ_ONCE(l->stats.time_ns) + runtime);
+	ntdpc_stat_max(l->stats.max_runtime_ns, runtime);
+	if (trace_ntdpc_exit_enabled())
+		trace_ntdpc_exit(call->dpc, call->fn, threaded, runtime);
+}
+
 int ntdpc_stats_init(void);
 void ntdpc_stats_exit(void);
 void ntdpc_stats_reset(void);
@@ -232,6 +273,7 @@ void ntdpc_threads_exit(void);
 bool ntdpc_in_threaded_dpc(void);
 
 /* irql.c */
+bool ntdpc_irql_is_drain_level(void);
 KIRQL ntdpc_raise_irql(KIRQL new, unsigned long caller);
 void ntdpc_lower_irql(KIRQL new, unsigned long caller);
 void ntdpc_executing_enter(void);

@@ -266,6 +266,19 @@ void ntdpc_executing_exit(void)
 	__this_cpu_dec(ntdpc_irql.executing);
 }
 
+/*
+ * The drain's check after each routine, cheaper than KeGetCurrentIrql():
+ * serving softirqs, so DISPATCH_LEVEL unless interrupts were left off or a
+ * raise was left standing.
+ */
+bool ntdpc_irql_is_drain_level(void)
+{
+	KIRQL raised = __this_cpu_read(ntdpc_irql.raised[NTDPC_CTX_SOFTIRQ]);
+
+	return !irqs_disabled() &&
+	       (raised == 0 || raised == DISPATCH_LEVEL);
+}
+
 /* After a routine left its IRQL raised: the drain's softirq slot starts clean. */
 void ntdpc_irql_reset_context(void)
 {

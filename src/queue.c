@@ -23,7 +23,6 @@
 #include <linux/jiffies.h>
 
 #include "internal.h"
-#include <ntdpc/trace.h>
 
 DEFINE_PER_CPU_SHARED_ALIGNED(struct ntdpc_cpu, ntdpc_cpus);
 
@@ -262,10 +261,11 @@ out_irq:
 
 static void ntdpc_check_routine_irql(PKDEFERRED_ROUTINE routine)
 {
-	KIRQL irql = KeGetCurrentIrql();
+	KIRQL irql;
 
-	if (likely(irql == DISPATCH_LEVEL))
+	if (likely(ntdpc_irql_is_drain_level()))
 		return;
+	irql = KeGetCurrentIrql();
 	ntdpc_report_misuse(NTDPC_MISUSE_ROUTINE_IRQL, (unsigned long)routine,
 			    "DPC routine returned at IRQL %u, not DISPATCH_LEVEL",
 			    irql);

@@ -7,23 +7,22 @@
  *   echo 0 > /sys/kernel/debug/ntdpc/stats      # reset
  *
  * Queue-to-start latency needs a timestamp at insertion: it is taken while
- * the latency_stats parameter is on (the default) or the ntdpc_entry
- * tracepoint is enabled, through one static key, and costs nothing
- * otherwise.
+ * the ntdpc_entry tracepoint is enabled or the latency_stats parameter is
+ * on (off by default: a clock read on every insertion is most of what an
+ * insertion costs), through one static key, and costs nothing otherwise.
  */
 #include <linux/debugfs.h>
 #include <linux/moduleparam.h>
 #include <linux/seq_file.h>
 
 #include "internal.h"
-#include <ntdpc/trace.h>
 
 DEFINE_STATIC_KEY_FALSE(ntdpc_timing);
 
-static bool latency_stats = true;
+static bool latency_stats;
 module_param(latency_stats, bool, 0444);
 MODULE_PARM_DESC(latency_stats,
-		 "Time-stamp insertions for queue-to-start latency statistics (default 1)");
+		 "Time-stamp every insertion for queue-to-start latency statistics (default 0: only while ntdpc_entry is traced)");
 
 static struct dentry *ntdpc_debugfs;
 
@@ -37,29 +36,6 @@ int ntdpc_timing_reg(void)
 void ntdpc_timing_unreg(void)
 {
 	static_branch_dec(&ntdpc_timing);
-}
-
-void ntdpc_account_entry(struct ntdpc_list *l, struct ntdpc_call *call,
-			 u64 now, bool threaded)
-{
-	u64 latency = call->queued_at && now > call->queued_at ?
-		      now - call->queued_at : 0;
-
-	ntdpc_stat_max(l->stats.max_latency_ns, latency);
-	if (trace_ntdpc_entry_enabled())
-		trace_ntdpc_entry(call->dpc, call->fn,
-				  threaded, latency);
-}
-
-void ntdpc_account_exit(struct ntdpc_list *l, struct ntdpc_call *call,
-			u64 runtime, bool threaded)
-{
-	ntdpc_stat_inc(l->stats.run);
-	WRITE_ONCE(l->stats.time_ns, READ_ONCE(l->stats.time_ns) + runtime);
-	ntdpc_stat_max(l->stats.max_runtime_ns, runtime);
-	if (trace_ntdpc_exit_enabled())
-		trace_ntdpc_exit(call->dpc, call->fn,
-				 threaded, runtime);
 }
 
 static void ntdpc_list_stats_reset(struct ntdpc_list_stats *st)

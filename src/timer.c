@@ -23,7 +23,6 @@
 #include <linux/timekeeping.h>
 
 #include "internal.h"
-#include <ntdpc/trace.h>
 
 /* 1601-01-01 to 1970-01-01 in 100 ns units. */
 #define NTDPC_EPOCH_DELTA	116444736000000000LL

@@ -20,7 +20,6 @@
 #include <linux/ratelimit.h>
 
 #include "internal.h"
-#include <ntdpc/trace.h>
 
 unsigned int dpc_time_limit_us = 2000;
 module_param(dpc_time_limit_us, uint, 0644);

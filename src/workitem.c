@@ -19,7 +19,6 @@
 #include <linux/workqueue.h>
 
 #include "internal.h"
-#include <ntdpc/trace.h>
 
 #define NTDPC_WORKITEM_MAGIC	0x4e74574bU	/* "NtWK" */
 

@@ -30,9 +30,13 @@ mount -t tracefs none /sys/kernel/tracing 2>/dev/null
 T=/sys/kernel/tracing
 expect trace-events test -d $T/events/ntdpc
 echo 1 > $T/events/ntdpc/enable
+# The kernel's hist triggers on ntdpc's events: runtime per routine.
+expect hist-trigger sh -c "echo 'hist:keys=routine.sym,runtime_ns.log2' > $T/events/ntdpc/ntdpc_exit/trigger"
 expect companion-basic insmod $M/ntdpc_vmtest.ko mode=basic
 expect companion-basic-result logged "ntdpc_vmtest: basic ok: $((2 * ncpu)) DPCs on $ncpu CPUs"
 echo 0 > $T/events/ntdpc/enable
+expect hist-per-routine grep -q "routine: VmDeferredRoutine" $T/events/ntdpc/ntdpc_exit/hist
+echo '!hist:keys=routine.sym,runtime_ns.log2' > $T/events/ntdpc/ntdpc_exit/trigger
 expect trace-queue grep -q "ntdpc_queue:.*routine=VmDeferredRoutine" $T/trace
 expect trace-entry grep -q "ntdpc_entry:.*routine=VmDeferredRoutine.*latency_ns=" $T/trace
 expect trace-exit grep -q "ntdpc_exit:.*runtime_ns=" $T/trace

@@ -265,7 +265,8 @@ static long long snum(const struct tep_record *rec,
 	unsigned long long v = num(rec, f);
 	unsigned int bits;
 
-	if (!f || !(f->flags & TEP_FIELD_IS_SIGNED) || f->size >= 8)
+	if (!f || !(f->flags & TEP_FIELD_IS_SIGNED) || f->size <= 0 ||
+	    f->size >= 8)
 		return (long long)v;
 	bits = f->size * 8;
 	if (v & (1ULL << (bits - 1)))
