@@ -4,6 +4,8 @@
 #
 #   make demo         the main job: the demo drivers traced in a 4-vCPU VM
 #                     and the latency report (scripts/demo.sh)
+#   make bench        ntdpc against tasklets, workqueues, irq_work and IPIs
+#                     in the VM, one table (scripts/bench.sh)
 #   make              build ntdpc.ko against KDIR
 #   make check        every test (scripts/check.sh): builds on 6.1 and 6.12
 #                     with W=1, KUnit in UML and on 4 vCPUs, DKMS, lint
@@ -45,6 +47,9 @@ check:
 demo:
 	scripts/demo.sh
 
+bench:
+	scripts/bench.sh
+
 # Build ntdpc.ko and run the KUnit suites in UML, with their summary.
 kunit:
 	scripts/install-deps.sh build kunit
@@ -57,4 +62,4 @@ lint:
 vmtest:
 	scripts/vm.sh 6.1 tests/vm/modules.sh
 
-.PHONY: all modules modules_install clean distclean check demo kunit lint vmtest
+.PHONY: all modules modules_install clean distclean check demo bench kunit lint vmtest

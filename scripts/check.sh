@@ -19,6 +19,8 @@
 #      names it (tests/vm/trace.sh); `make demo`'s path, with the report
 #      checked against ntdpc's counters (scripts/demo.sh --check)
 #  10. ntdpc-latency on that trace.dat and on broken ones (tests/report/)
+#  11. a smoke run of the benchmark (scripts/bench.sh --smoke): every row
+#      there and sane; its timings are never pass/fail
 #
 # Each stage's output goes to out/check/<stage>.log; the last line counts
 # tests.
@@ -150,6 +152,7 @@ tests_stage vmtest-6.12 scripts/vm.sh 6.12 tests/vm/modules.sh
 tests_stage vmtrace-6.12 scripts/vm.sh 6.12 tests/vm/trace.sh
 tests_stage demo scripts/demo.sh --check 6.1
 tests_stage report tests/report/run.sh out/demo/trace.dat
+tests_stage bench-smoke scripts/bench.sh --smoke 6.1
 
 [ ${#failures[@]} -eq 0 ] || echo "check: failed stages: ${failures[*]}"
 echo "check: $passed passed, $failed failed, $skipped skipped"
