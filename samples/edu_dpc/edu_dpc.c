@@ -12,11 +12,13 @@
  *
  * and are answered, in order, one line each when read from the same open
  * file: "fact N RESULT ok|BAD" and "dma LEN SEED ok|BAD".  Many may be
- * outstanding at once; the device works on one at a time.  Interrupts can
- * arrive faster than DPCs run: the ISR accumulates the status bits and
- * several IoRequestDpc() calls give one DpcForIsr call, which handles them
- * all.  debugfs edu_dpc/stats counts interrupts, DPC calls, and DPCs that did
- * not run at DISPATCH_LEVEL or not on the CPU that took the interrupt.
+ * outstanding at once; the device's factorial unit and DMA engine each work
+ * on one at a time, both at once.  Interrupts can arrive faster than DPCs
+ * run (dpc_delay_us makes the DpcForIsr slow on purpose): the ISR
+ * accumulates the status bits, several IoRequestDpc() calls give one
+ * DpcForIsr call, and that call handles all of them.  debugfs edu_dpc/stats
+ * counts interrupts, DPC calls, and DPCs that did not run at DISPATCH_LEVEL
+ * or not on the CPU that took the interrupt.
  */
 #include <linux/debugfs.h>
 #include <linux/dma-mapping.h>
@@ -55,6 +57,10 @@
 #define EDU_DMA_BUF		0x40000
 #define EDU_DMA_SIZE		4096
 
+static unsigned int dpc_delay_us;
+module_param(dpc_delay_us, uint, 0644);
+MODULE_PARM_DESC(dpc_delay_us, "Make the DpcForIsr this slow (us), to let interrupts outrun it");
+
 enum edu_op { EDU_OP_FACT, EDU_OP_DMA_TO_DEV, EDU_OP_DMA_TO_RAM };
 
 struct edu_req {
@@ -76,9 +82,9 @@ struct edu_dev {
 	DEVICE_OBJECT devobj;		/* embeds the DPC */
 	struct pci_dev *pdev;
 	void __iomem *bar;
-	KSPIN_LOCK lock;		/* pending list and the request in flight */
+	KSPIN_LOCK lock;		/* pending list and the requests in flight */
 	struct list_head pending;
-	struct edu_req *active;
+	struct edu_req *fact, *dma;	/* in flight on each engine */
 	atomic_t irq_status;		/* accumulated by the ISR */
 	void *dma_buf;
 	dma_addr_t dma_handle;
@@ -119,11 +125,9 @@ static bool edu_check(const u8 *buf, u32 len, u32 seed)
 	return true;
 }
 
-/* Start the active request's next step.  Caller holds edu->lock. */
-static void edu_start(struct edu_dev *edu)
+/* Start a request's next step on its engine.  Caller holds edu->lock. */
+static void edu_start(struct edu_dev *edu, struct edu_req *r)
 {
-	struct edu_req *r = edu->active;
-
 	switch (r->op) {
 	case EDU_OP_FACT:
 		iowrite32(EDU_STATUS_IRQ_FACT, edu->bar + EDU_STATUS);
@@ -147,14 +151,30 @@ static void edu_start(struct edu_dev *edu)
 	}
 }
 
-/* Take the next pending request to the device.  Caller holds edu->lock. */
+/* Give each idle engine its oldest pending request.  Holds edu->lock. */
 static void edu_start_next(struct edu_dev *edu)
 {
-	if (edu->active || list_empty(&edu->pending))
-		return;
-	edu->active = list_first_entry(&edu->pending, struct edu_req, node);
-	list_del_init(&edu->active->node);
-	edu_start(edu);
+	struct edu_req *r, *tmp;
+
+	list_for_each_entry_safe(r, tmp, &edu->pending, node) {
+		struct edu_req **slot = r->is_dma ? &edu->dma : &edu->fact;
+
+		if (*slot)
+			continue;
+		*slot = r;
+		list_del_init(&r->node);
+		edu_start(edu, r);
+		if (edu->fact && edu->dma)
+			break;
+	}
+}
+
+static void edu_complete(struct edu_dev *edu, struct edu_req **slot, bool ok)
+{
+	(*slot)->ok = ok;
+	WRITE_ONCE((*slot)->done, true);
+	*slot = NULL;
+	atomic_long_inc(&edu->completed);
 }
 
 static irqreturn_t edu_isr(int irq, void *data)
@@ -187,33 +207,40 @@ static VOID EduDpcForIsr(PKDPC Dpc, PDEVICE_OBJECT DeviceObject, PIRP Irp,
 		atomic_long_inc(&edu->other_cpu);
 
 	KeAcquireSpinLockAtDpcLevel(&edu->lock);
-	r = edu->active;
-	if (r && (status & (EDU_IRQ_FACT | EDU_IRQ_DMA))) {
-		switch (r->op) {
-		case EDU_OP_FACT:
-			r->result = ioread32(edu->bar + EDU_FACT);
-			r->ok = r->result == edu_expected_fact(r->arg);
-			completed = true;
-			break;
-		case EDU_OP_DMA_TO_DEV:
+	r = edu->fact;
+	if (r && (status & EDU_IRQ_FACT)) {
+		r->result = ioread32(edu->bar + EDU_FACT);
+		edu_complete(edu, &edu->fact,
+			     r->result == edu_expected_fact(r->arg));
+		completed = true;
+	}
+	r = edu->dma;
+	if (r && (status & EDU_IRQ_DMA)) {
+		if (r->op == EDU_OP_DMA_TO_DEV) {
 			r->op = EDU_OP_DMA_TO_RAM;	/* and back again */
-			edu_start(edu);
-			break;
-		case EDU_OP_DMA_TO_RAM:
-			r->ok = edu_check(edu->dma_buf, r->arg, r->seed);
+			edu_start(edu, r);
+		} else {
+			edu_complete(edu, &edu->dma,
+				     edu_check(edu->dma_buf, r->arg, r->seed));
 			completed = true;
-			break;
-		}
-		if (completed) {
-			WRITE_ONCE(r->done, true);
-			edu->active = NULL;
-			atomic_long_inc(&edu->completed);
-			edu_start_next(edu);
 		}
 	}
+	if (completed)
+		edu_start_next(edu);
 	KeReleaseSpinLockFromDpcLevel(&edu->lock);
 	if (completed)
 		wake_up_all(&edu->wait);
+	/*
+	 * A slow DPC, on purpose: the next requests are already on the device,
+	 * so their interrupts arrive while this DPC is queued again and are
+	 * folded into one call.
+	 */
+	if (dpc_delay_us) {
+		ULONGLONG end = KeQueryInterruptTime() + dpc_delay_us * 10ULL;
+
+		while (KeQueryInterruptTime() < end)
+			cpu_relax();
+	}
 }
 
 static int edu_open(struct inode *inode, struct file *file)

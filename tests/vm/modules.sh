@@ -35,7 +35,8 @@ expect hist-trigger sh -c "echo 'hist:keys=routine.sym,runtime_ns.log2' > $T/eve
 expect companion-basic insmod $M/ntdpc_vmtest.ko mode=basic
 expect companion-basic-result logged "ntdpc_vmtest: basic ok: $((2 * ncpu)) DPCs on $ncpu CPUs"
 echo 0 > $T/events/ntdpc/enable
-expect hist-per-routine grep -q "routine: VmDeferredRoutine" $T/events/ntdpc/ntdpc_exit/hist
+grep -m3 'routine:' $T/events/ntdpc/ntdpc_exit/hist
+expect hist-per-routine grep -q "routine:.*VmDeferredRoutine" $T/events/ntdpc/ntdpc_exit/hist
 echo '!hist:keys=routine.sym,runtime_ns.log2' > $T/events/ntdpc/ntdpc_exit/trigger
 expect trace-queue grep -q "ntdpc_queue:.*routine=VmDeferredRoutine" $T/trace
 expect trace-entry grep -q "ntdpc_entry:.*routine=VmDeferredRoutine.*latency_ns=" $T/trace
@@ -72,6 +73,22 @@ expect edu-isr-cpu grep -q '^not_isr_cpu 0$' $S
 expect edu-completed grep -q '^completed 64$' $S
 cat $S
 expect edu-rmmod rmmod edu_dpc
+
+# Interrupts faster than DPCs: a 20 ms DpcForIsr while the factorial unit and
+# the DMA engine both interrupt.  Interrupts fold into fewer DPC calls, and
+# no request is lost.
+expect edu-slow-load insmod $M/edu_dpc.ko dpc_delay_us=20000
+exec 3<>/dev/edu_dpc
+printf "$req" >&3
+head -n 64 <&3 > /tmp/edu.out
+exec 3>&-
+expect edu-slow-answers test "$(grep -c ' ok$' /tmp/edu.out)" -eq 64
+expect edu-slow-completed grep -q '^completed 64$' $S
+irqs=$(sed -n 's/^interrupts //p' $S)
+dpcs=$(sed -n 's/^dpc_calls //p' $S)
+echo "edu_dpc with a slow DPC: $irqs interrupts, $dpcs DPC calls"
+expect edu-slow-coalesced test "$dpcs" -lt "$irqs"
+expect edu-slow-rmmod rmmod edu_dpc
 
 # A companion unloaded while its DPCs keep queueing themselves.
 expect leak-load insmod $M/ntdpc_vmtest.ko mode=leak
