@@ -38,16 +38,17 @@ fi
 
 status=0
 VM_TIMEOUT=${VM_TIMEOUT:-300} scripts/vm.sh "$series" "$guest" || status=$?
+log=$NTDPC_OUT/vm-$series-$(basename "$guest" .sh).log
 
 files=$NTDPC_OUT/vm-$series/files
 if [ ! -f "$files/bench.txt" ]; then
-	echo "bench: the VM sent no results (see $NTDPC_OUT/vm-$series.log)" >&2
+	echo "bench: the VM sent no results (see $log)" >&2
 	[ $smoke -eq 1 ] && echo "bench: 0 passed, 1 failed"
 	exit 1
 fi
 cp "$files/bench.txt" "$out/results.txt"
 
-python3 - "$out" "$NTDPC_OUT/vm-$series.log" "$smoke" "$status" <<'PY' || status=1
+python3 - "$out" "$log" "$smoke" "$status" <<'PY' || status=1
 import json, re, sys
 
 out, console, smoke, vm_status = sys.argv[1], sys.argv[2], sys.argv[3] == "1", int(sys.argv[4])

@@ -32,7 +32,7 @@ status=0
 VMTEST_VERBOSE=$((1 - check)) scripts/vm.sh "$series" tests/vm/trace.sh || status=$?
 
 files=$NTDPC_OUT/vm-$series/files
-cp "$NTDPC_OUT/vm-$series.log" "$out/console.log"
+cp "$NTDPC_OUT/vm-$series-trace.log" "$out/console.log"
 for f in trace.dat stats.txt phases.txt dmesg.txt; do
 	[ -f "$files/$f" ] && cp "$files/$f" "$out/$f"
 done

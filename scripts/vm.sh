@@ -14,7 +14,8 @@
 #
 # The kernel package (linux-image-<release>, the release whose headers the
 # modules are built against) is fetched with apt and unpacked into the cache,
-# never installed on the host.  The console goes to out/vm-<series>.log and to
+# never installed on the host.  The console goes to
+# out/vm-<series>-<guest script>.log and to
 # the terminal as it runs with VMTEST_VERBOSE=1.  A guest that panics, oopses or does not
 # finish within VM_TIMEOUT seconds (default 600) fails the run.
 set -euo pipefail
@@ -68,6 +69,7 @@ done
 cp "$build/ntdpc.ko" "$build"/samples/*/*.ko "$build/tests/vm/ntdpc_vmtest.ko" \
    "$root/modules/"
 cp "$script" "$root/test.sh"
+cp tests/vm/lib.sh "$root/vmlib.sh"
 
 # trace-cmd and the shared libraries it needs, at the paths it expects.
 tc=$(command -v trace-cmd)
@@ -106,7 +108,7 @@ EOT
 chmod +x "$root/init" "$root/test.sh"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$build/initramfs.gz"
 
-log=$NTDPC_OUT/vm-$series.log
+log=$NTDPC_OUT/vm-$series-$(basename "$script" .sh).log
 echo "vm: booting $release with $smp vCPUs (TCG)"
 set +e
 files=$NTDPC_OUT/vm-$series/files
@@ -149,8 +151,8 @@ grep '^VMTEST FAIL ' "$log" || true
 status=0
 if ! grep -q '^VMTEST DONE' "$log"; then
 	[ $qemu_status -eq 124 ] && echo "vm: guest did not finish within ${timeout}s" >&2
-	grep -n -E 'Kernel panic|Oops|BUG:' "$log" | head -n 5 >&2 || true
-	echo "vm: guest did not complete its script (see $log)" >&2
+	echo "vm: guest did not complete its script; the console's last lines:" >&2
+	tail -n 40 "$log" | sed 's/^/vm:   /' >&2
 	failed=$((failed + 1))
 	status=1
 fi

@@ -11,7 +11,6 @@
 #include <linux/jump_label.h>
 #include <linux/list.h>
 #include <linux/percpu.h>
-#include <linux/sched/clock.h>
 #include <linux/timekeeping.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
@@ -196,18 +195,15 @@ static inline void ntdpc_list_pop(struct ntdpc_list *l, struct ntdpc_call *call)
 }
 
 /*
- * The clock of every DPC timestamp: local_clock(), the trace clock, cheap
- * (TSC-based on x86) and safe in any context.  UML's sched_clock() counts
- * jiffies, too coarse for DPC runtimes, so there the fast monotonic clock
- * stands in.
+ * The clock of every DPC timestamp: the fast monotonic clock, safe in any
+ * context and right over long intervals.  local_clock() is cheaper where
+ * the TSC is trusted, but where it is not (virtual machines, often) it is
+ * clamped to a tick past the last one and under-reports a long DPC several
+ * times over, and on UML it counts jiffies.
  */
 static inline u64 ntdpc_clock(void)
 {
-#ifdef CONFIG_UML
 	return ktime_get_mono_fast_ns();
-#else
-	return local_clock();
-#endif
 }
 
 /* Statistics (stats.c) and timing. */

@@ -108,6 +108,28 @@ static enum hrtimer_restart ntdpc_deliver_timer_fn(struct hrtimer *t)
 }
 
 /*
+ * The insertion proper, under the list's lock: DpcData from NULL to this
+ * list by compare-and-swap (the same KDPC may be racing into another CPU's
+ * list), the system arguments only if that won, then head or tail.
+ */
+static bool ntdpc_list_insert(struct ntdpc_list *l, PRKDPC dpc, PVOID arg1,
+			      PVOID arg2, UCHAR importance)
+{
+	if (cmpxchg(&dpc->DpcData, NULL, (PVOID)l))
+		return false;
+	dpc->SystemArgument1 = arg1;
+	dpc->SystemArgument2 = arg2;
+	ntdpc_stamp(dpc);
+	if (importance == HighImportance)
+		list_add(ntdpc_dpc_entry(dpc), &l->head);
+	else
+		list_add_tail(ntdpc_dpc_entry(dpc), &l->head);
+	l->depth++;
+	ntdpc_stat_max(l->stats.max_depth, l->depth);
+	return true;
+}
+
+/*
  * A threaded DPC goes on the CPU's second list, served by its ntdpc/N
  * thread; importance only decides head or tail.  Called under c->dpcs.lock,
  * which also orders it against the CPU going offline.  The thread is woken
@@ -119,26 +141,17 @@ static bool ntdpc_enqueue_threaded(struct ntdpc_cpu *c, PRKDPC dpc,
 				   bool *wake)
 {
 	struct ntdpc_list *l = &c->threaded;
+	bool queued;
 
 	raw_spin_lock(&l->lock);
-	if (cmpxchg(&dpc->DpcData, NULL, (PVOID)l)) {
-		raw_spin_unlock(&l->lock);
-		ntdpc_stat_inc(c->stat_rejected);
-		return false;
-	}
-	dpc->SystemArgument1 = arg1;
-	dpc->SystemArgument2 = arg2;
-	ntdpc_stamp(dpc);
 	*wake = list_empty(&l->head) && c->thread;
-	if (importance == HighImportance)
-		list_add(ntdpc_dpc_entry(dpc), &l->head);
-	else
-		list_add_tail(ntdpc_dpc_entry(dpc), &l->head);
-	l->depth++;
-	ntdpc_stat_max(l->stats.max_depth, l->depth);
+	queued = ntdpc_list_insert(l, dpc, arg1, arg2, importance);
 	raw_spin_unlock(&l->lock);
-	ntdpc_stat_inc(c->stat_threaded);
-	return true;
+	if (queued)
+		ntdpc_stat_inc(c->stat_threaded);
+	else
+		ntdpc_stat_inc(c->stat_rejected);
+	return queued;
 }
 
 /*
@@ -150,19 +163,10 @@ static bool ntdpc_enqueue_ordinary(struct ntdpc_cpu *c, PRKDPC dpc,
 				   PVOID arg1, PVOID arg2, UCHAR importance,
 				   bool local, bool force, bool *kick)
 {
-	if (cmpxchg(&dpc->DpcData, NULL, (PVOID)&c->dpcs)) {
+	if (!ntdpc_list_insert(&c->dpcs, dpc, arg1, arg2, importance)) {
 		ntdpc_stat_inc(c->stat_rejected);
 		return false;
 	}
-	dpc->SystemArgument1 = arg1;
-	dpc->SystemArgument2 = arg2;
-	ntdpc_stamp(dpc);
-	if (importance == HighImportance)
-		list_add(ntdpc_dpc_entry(dpc), &c->dpcs.head);
-	else
-		list_add_tail(ntdpc_dpc_entry(dpc), &c->dpcs.head);
-	c->dpcs.depth++;
-	ntdpc_stat_max(c->dpcs.stats.max_depth, c->dpcs.depth);
 	ntdpc_update_rate(c);
 	WRITE_ONCE(c->inserted, c->inserted + 1);
 

@@ -11,13 +11,7 @@ M=/modules
 T=/sys/kernel/tracing
 ITERATIONS=${ITERATIONS:-2000}
 
-pass() { echo "VMTEST PASS $1"; }
-fail() { echo "VMTEST FAIL $1: $2"; }
-expect() {	# name, then a command that must succeed
-	name=$1
-	shift
-	if "$@" >/tmp/out 2>&1; then pass "$name"; else fail "$name" "$(cat /tmp/out)"; fi
-}
+. /vmlib.sh
 events() { echo "$1" > $T/events/ntdpc/enable; }
 
 echo "BENCH clocksource=$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)" \

@@ -7,19 +7,7 @@
 M=/modules
 ncpu=$(grep -c ^processor /proc/cpuinfo)
 
-pass() { echo "VMTEST PASS $1"; }
-fail() { echo "VMTEST FAIL $1: $2"; }
-expect() {	# name, then a command that must succeed
-	name=$1
-	shift
-	if "$@" >/tmp/out 2>&1; then pass "$name"; else fail "$name" "$(cat /tmp/out)"; fi
-}
-refuse() {	# name, then a command that must fail
-	name=$1
-	shift
-	if "$@" >/tmp/out 2>&1; then fail "$name" "succeeded"; else pass "$name"; fi
-}
-logged() { dmesg | grep -q "$1"; }
+. /vmlib.sh
 threads() { ps -o comm | grep '^ntdpc/' | wc -l; }
 
 expect load insmod $M/ntdpc.ko

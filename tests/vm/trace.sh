@@ -8,13 +8,7 @@
 # their DpcForIsr; ntdpc_vmtest adds DPCs on every CPU.
 M=/modules
 
-pass() { echo "VMTEST PASS $1"; }
-fail() { echo "VMTEST FAIL $1: $2"; }
-expect() {
-	name=$1
-	shift
-	if "$@" >/tmp/out 2>&1; then pass "$name"; else fail "$name" "$(cat /tmp/out)"; fi
-}
+. /vmlib.sh
 
 # The workload, run under trace-cmd.  The modules stay loaded until the
 # recording ends, so that trace.dat knows their symbols.  Each phase runs the
