@@ -126,6 +126,17 @@ void KeReleaseSpinLockForDpc(PKSPIN_LOCK SpinLock, KIRQL OldIrql)
 }
 EXPORT_SYMBOL_GPL(KeReleaseSpinLockForDpc);
 
+/* Fill in an in-stack handle and take its lock. */
+static void ntdpc_take_handle(PKSPIN_LOCK SpinLock,
+			      PKLOCK_QUEUE_HANDLE LockHandle, KIRQL old)
+	__acquires(SpinLock)
+{
+	LockHandle->LockQueue.Next = NULL;
+	LockHandle->LockQueue.Lock = SpinLock;
+	LockHandle->OldIrql = old;
+	raw_spin_lock(SpinLock);
+}
+
 /**
  * KeAcquireInStackQueuedSpinLock() - raise to DISPATCH_LEVEL and take a lock,
  *	state in a caller-provided handle
@@ -139,10 +150,8 @@ void KeAcquireInStackQueuedSpinLock(PKSPIN_LOCK SpinLock,
 				    PKLOCK_QUEUE_HANDLE LockHandle)
 	__acquires(SpinLock)
 {
-	LockHandle->LockQueue.Next = NULL;
-	LockHandle->LockQueue.Lock = SpinLock;
-	LockHandle->OldIrql = ntdpc_raise_irql(DISPATCH_LEVEL, _RET_IP_);
-	raw_spin_lock(SpinLock);
+	ntdpc_take_handle(SpinLock, LockHandle,
+			  ntdpc_raise_irql(DISPATCH_LEVEL, _RET_IP_));
 }
 EXPORT_SYMBOL_GPL(KeAcquireInStackQueuedSpinLock);
 
@@ -170,10 +179,7 @@ void KeAcquireInStackQueuedSpinLockAtDpcLevel(PKSPIN_LOCK SpinLock,
 	__acquires(SpinLock)
 {
 	ntdpc_check_at_dpc_level(__func__, _RET_IP_);
-	LockHandle->LockQueue.Next = NULL;
-	LockHandle->LockQueue.Lock = SpinLock;
-	LockHandle->OldIrql = DISPATCH_LEVEL;
-	raw_spin_lock(SpinLock);
+	ntdpc_take_handle(SpinLock, LockHandle, DISPATCH_LEVEL);
 }
 EXPORT_SYMBOL_GPL(KeAcquireInStackQueuedSpinLockAtDpcLevel);
 
@@ -202,10 +208,7 @@ void KeAcquireInStackQueuedSpinLockForDpc(PKSPIN_LOCK SpinLock,
 
 	if (old < DISPATCH_LEVEL)
 		old = ntdpc_raise_irql(DISPATCH_LEVEL, _RET_IP_);
-	LockHandle->LockQueue.Next = NULL;
-	LockHandle->LockQueue.Lock = SpinLock;
-	LockHandle->OldIrql = old;
-	raw_spin_lock(SpinLock);
+	ntdpc_take_handle(SpinLock, LockHandle, old);
 }
 EXPORT_SYMBOL_GPL(KeAcquireInStackQueuedSpinLockForDpc);
 
