@@ -68,6 +68,10 @@ for line in open(sys.argv[2]):
     if vals.strip():
         stats[name.strip()] = [int(v) for v in vals.split()]
 n = len(report["watchdog"])
+slow = [w for w in report["watchdog"] if w["routine"] == "SlowDpc" and w["module"] == "timer_dpc"]
+print("demo: watchdog reports naming SlowDpc [timer_dpc]: %d" % len(slow))
+if not slow:
+    sys.exit(1)
 print("demo: watchdog events in the report %s, in ntdpc's counters %d" % (n, sum(stats["watchdog"])))
 sys.exit(0 if n == sum(stats["watchdog"]) and n > 0 else 1)
 PY

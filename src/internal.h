@@ -87,6 +87,7 @@ struct ntdpc_cpu {
 	unsigned long stat_rejected;	/* insert of an already queued DPC */
 	unsigned long stat_threaded;	/* threaded DPCs queued */
 	unsigned long stat_watchdog;	/* watchdog reports */
+	unsigned long stat_queued_base;	/* inserted at the last stats reset */
 } ____cacheline_aligned_in_smp;
 
 DECLARE_PER_CPU_SHARED_ALIGNED(struct ntdpc_cpu, ntdpc_cpus);

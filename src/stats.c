@@ -57,8 +57,8 @@ void ntdpc_stats_reset(void)
 
 		ntdpc_list_stats_reset(&c->dpcs.stats);
 		ntdpc_list_stats_reset(&c->threaded.stats);
-		WRITE_ONCE(c->inserted, 0);
-		WRITE_ONCE(c->rate_count, 0);
+		/* inserted feeds NT's request rate: leave it, move the base. */
+		WRITE_ONCE(c->stat_queued_base, READ_ONCE(c->inserted));
 		WRITE_ONCE(c->stat_drains, 0);
 		WRITE_ONCE(c->stat_budget_exhausted, 0);
 		WRITE_ONCE(c->stat_kicks, 0);
@@ -92,7 +92,8 @@ static int ntdpc_stats_show(struct seq_file *m, void *v)
 		seq_printf(m, " %12s", name);
 	}
 	seq_putc(m, '\n');
-	NTDPC_ROW("queued", READ_ONCE(c->inserted));
+	NTDPC_ROW("queued", READ_ONCE(c->inserted) -
+			    READ_ONCE(c->stat_queued_base));
 	NTDPC_ROW("run", READ_ONCE(c->dpcs.stats.run));
 	NTDPC_ROW("rejected", READ_ONCE(c->stat_rejected));
 	NTDPC_ROW("removed", READ_ONCE(c->dpcs.stats.removed) +
