@@ -21,3 +21,25 @@ refuse() {
 
 # logged TEXT: the kernel log has TEXT (a grep pattern).
 logged() { dmesg | grep -q "$1"; }
+
+# edu_requests N DMA_EVERY: N factorials and, every DMA_EVERY-th (0: never),
+# a DMA round trip, written at once to /dev/edu_dpc so that many are
+# outstanding; the answers, in order, land in /tmp/edu.out.
+edu_requests() {
+	i=0
+	n=0
+	req=""
+	while [ $i -lt "$1" ]; do
+		req="${req}fact $((i % 14))\n"
+		n=$((n + 1))
+		if [ "$2" -gt 0 ] && [ $((i % $2)) -eq 0 ]; then
+			req="${req}dma $((i * 67 + 1)) $i\n"
+			n=$((n + 1))
+		fi
+		i=$((i + 1))
+	done
+	exec 3<>/dev/edu_dpc
+	printf "$req" >&3
+	head -n $n <&3 > /tmp/edu.out
+	exec 3>&-
+}

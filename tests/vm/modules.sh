@@ -41,17 +41,7 @@ expect rmmod-companion rmmod ntdpc_vmtest
 # by the DpcForIsr.  The device's DMA takes 100 ms (virtual) a transfer.
 expect edu-load insmod $M/edu_dpc.ko
 expect edu-dev test -c /dev/edu_dpc
-i=0
-req=""
-while [ $i -lt 60 ]; do
-	req="${req}fact $((i % 14))\n"
-	[ $((i % 15)) -eq 0 ] && req="${req}dma $((i * 67 + 1)) $i\n"
-	i=$((i + 1))
-done
-exec 3<>/dev/edu_dpc
-printf "$req" >&3
-head -n 64 <&3 > /tmp/edu.out
-exec 3>&-
+edu_requests 60 15
 expect edu-answers test "$(grep -c ' ok$' /tmp/edu.out)" -eq 64
 expect edu-factorial grep -q '^fact 13 1932053504 ok$' /tmp/edu.out
 expect edu-dma grep -q '^dma 3016 45 ok$' /tmp/edu.out
@@ -66,10 +56,7 @@ expect edu-rmmod rmmod edu_dpc
 # the DMA engine both interrupt.  Interrupts fold into fewer DPC calls, and
 # no request is lost.
 expect edu-slow-load insmod $M/edu_dpc.ko dpc_delay_us=20000
-exec 3<>/dev/edu_dpc
-printf "$req" >&3
-head -n 64 <&3 > /tmp/edu.out
-exec 3>&-
+edu_requests 60 15
 expect edu-slow-answers test "$(grep -c ' ok$' /tmp/edu.out)" -eq 64
 expect edu-slow-completed grep -q '^completed 64$' $S
 irqs=$(sed -n 's/^interrupts //p' $S)

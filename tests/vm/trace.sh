@@ -14,6 +14,7 @@ M=/modules
 # recording ends, so that trace.dat knows their symbols.  Each phase runs the
 # timer driver for two seconds (200 buffers) and records the drop-outs.
 cat > /tmp/workload.sh <<'EOT'
+. /vmlib.sh
 M=/modules
 P=/sys/module/timer_dpc/parameters
 phase() {
@@ -35,16 +36,7 @@ phase threaded
 echo 0 > $P/slow_dpc_us
 # Device interrupts and their DpcForIsr: 100 factorials on the edu device.
 insmod $M/edu_dpc.ko
-i=0
-req=""
-while [ $i -lt 100 ]; do
-	req="${req}fact $((i % 14))\n"
-	i=$((i + 1))
-done
-exec 3<>/dev/edu_dpc
-printf "$req" >&3
-head -n 100 <&3 > /tmp/edu.out
-exec 3>&-
+edu_requests 100 0
 insmod $M/ntdpc_vmtest.ko mode=basic
 cat /sys/kernel/debug/ntdpc/stats > /tmp/stats.txt
 EOT
