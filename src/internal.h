@@ -196,15 +196,17 @@ static inline void ntdpc_list_pop(struct ntdpc_list *l, struct ntdpc_call *call)
 }
 
 /*
- * The clock of every DPC timestamp: the fast monotonic clock, safe in any
- * context and right over long intervals.  local_clock() is cheaper where
- * the TSC is trusted, but where it is not (virtual machines, often) it is
- * clamped to a tick past the last one and under-reports a long DPC several
- * times over, and on UML it counts jiffies.
+ * The clock of every DPC timestamp: the monotonic clock, right over long
+ * intervals.  local_clock() is cheaper where the TSC is trusted, but where it
+ * is not (virtual machines, often) it is clamped to a tick past the last one
+ * and under-reports a long DPC several times over, and on UML it counts
+ * jiffies.  ktime_get_mono_fast_ns() reads the timekeeper without the
+ * seqcount, a race KCSAN reports; the DPC paths never run in NMI context, so
+ * the ordinary reader serves.
  */
 static inline u64 ntdpc_clock(void)
 {
-	return ktime_get_mono_fast_ns();
+	return ktime_get_ns();
 }
 
 /* Statistics (stats.c) and timing. */
