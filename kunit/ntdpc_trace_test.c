@@ -113,28 +113,6 @@ static void ntdpc_test_tracepoints(struct kunit *test)
 	KUNIT_EXPECT_GT(test, spent, 0ULL);
 }
 
-static VOID ntdpc_watch_routine(PKDPC dpc, PVOID ctx, PVOID a1, PVOID a2)
-{
-	struct ntdpc_probe *p = ctx;
-	KDPC_WATCHDOG_INFORMATION wi;
-
-	p->arg1 = (PVOID)(long)KeQueryDpcWatchdogInformation(&wi);
-	p->arg2 = (PVOID)(unsigned long)wi.DpcTimeLimit;
-	p->irql = KeShouldYieldProcessor();	/* early: FALSE */
-	mdelay(3);
-	p->executing = KeShouldYieldProcessor();	/* past the limit: TRUE */
-	atomic_inc(&p->runs);
-}
-
-static VOID ntdpc_chain_routine(PKDPC dpc, PVOID ctx, PVOID a1, PVOID a2)
-{
-	atomic_t *left = ctx;
-
-	mdelay(1);
-	if (atomic_dec_return(left) > 0)
-		KeInsertQueueDpc(dpc, NULL, NULL);
-}
-
 static unsigned long ntdpc_watchdog_hits(void)
 {
 	unsigned long n = 0;
@@ -145,41 +123,112 @@ static unsigned long ntdpc_watchdog_hits(void)
 	return n;
 }
 
+/*
+ * The watchdog samples, so how soon it reports depends on when its hrtimer
+ * gets to run, which under emulation with KASAN and lockdep can be late by
+ * milliseconds.  The long routines below therefore run until the report
+ * has come (or 500 ms have passed, which fails the test) rather than for a
+ * fixed time.
+ */
+#define NTDPC_WATCHDOG_PATIENCE_MS	500
+
+struct ntdpc_watch {
+	unsigned long hits;		/* before the DPC was queued */
+	NTSTATUS status;
+	ULONG time_limit;
+	ULONG early_count;		/* DpcTimeCount at the start */
+	bool early_yield, late_yield;
+	u64 ran_ns;
+	atomic_t runs;
+};
+
+static VOID ntdpc_watch_routine(PKDPC dpc, PVOID ctx, PVOID a1, PVOID a2)
+{
+	struct ntdpc_watch *w = ctx;
+	KDPC_WATCHDOG_INFORMATION wi;
+	u64 start = ktime_get_ns();
+	unsigned int ms = 0;
+
+	w->status = KeQueryDpcWatchdogInformation(&wi);
+	w->time_limit = wi.DpcTimeLimit;
+	w->early_count = wi.DpcTimeCount;
+	w->early_yield = KeShouldYieldProcessor();
+	while (ntdpc_watchdog_hits() == w->hits &&
+	       ms++ < NTDPC_WATCHDOG_PATIENCE_MS)
+		mdelay(1);
+	w->late_yield = KeShouldYieldProcessor();
+	w->ran_ns = ktime_get_ns() - start;
+	atomic_inc(&w->runs);
+}
+
+struct ntdpc_chain {
+	unsigned long hits;
+	atomic_t runs;
+	bool done;
+};
+
+/* 1 ms a DPC, queued again until the report or the patience is spent. */
+static VOID ntdpc_chain_routine(PKDPC dpc, PVOID ctx, PVOID a1, PVOID a2)
+{
+	struct ntdpc_chain *ch = ctx;
+
+	mdelay(1);
+	if (atomic_inc_return(&ch->runs) < NTDPC_WATCHDOG_PATIENCE_MS &&
+	    ntdpc_watchdog_hits() == ch->hits)
+		KeInsertQueueDpc(dpc, NULL, NULL);
+	else
+		WRITE_ONCE(ch->done, true);
+}
+
 static void ntdpc_test_watchdog(struct kunit *test)
 {
 	unsigned int saved_us = dpc_time_limit_us, saved_ms = dpc_watchdog_limit_ms;
 	KDPC_WATCHDOG_INFORMATION wi;
-	struct ntdpc_probe p = {};
-	atomic_t left = ATOMIC_INIT(10);
-	unsigned long hits;
+	struct ntdpc_watch w = {};
+	struct ntdpc_chain ch = {};
+	unsigned long deadline;
 	KDPC dpc, chain;
 
 	KUNIT_EXPECT_EQ(test, KeQueryDpcWatchdogInformation(&wi),
 			STATUS_UNSUCCESSFUL);
 	KUNIT_EXPECT_FALSE(test, KeShouldYieldProcessor());
 
-	/* One DPC over its 1 ms limit: one report; it saw its allowance. */
-	dpc_time_limit_us = 1000;
+	/*
+	 * One DPC over its 20 ms limit: one report, while it runs; it saw most
+	 * of its allowance left at the start (all of it, unless the sampler
+	 * fired in between) and used up at the end.  The limit is long so
+	 * that an emulated interrupt between its first two calls cannot use
+	 * up half of it.
+	 */
+	dpc_time_limit_us = 20000;
 	dpc_watchdog_limit_ms = 0;
-	hits = ntdpc_watchdog_hits();
-	KeInitializeDpc(&dpc, ntdpc_watch_routine, &p);
+	w.hits = ntdpc_watchdog_hits();
+	KeInitializeDpc(&dpc, ntdpc_watch_routine, &w);
 	KeInsertQueueDpc(&dpc, NULL, NULL);
-	KUNIT_ASSERT_TRUE(test, ntdpc_wait_atomic(&p.runs, 1, 2000));
-	KUNIT_EXPECT_EQ(test, ntdpc_watchdog_hits(), hits + 1);
-	KUNIT_EXPECT_EQ(test, (long)p.arg1, (long)STATUS_SUCCESS);
-	KUNIT_EXPECT_EQ(test, (unsigned long)p.arg2, 1000UL);
-	KUNIT_EXPECT_FALSE(test, p.irql);
-	KUNIT_EXPECT_TRUE(test, p.executing);
+	KUNIT_ASSERT_TRUE(test, ntdpc_wait_atomic(&w.runs, 1, 2000));
+	KUNIT_EXPECT_EQ(test, ntdpc_watchdog_hits(), w.hits + 1);
+	KUNIT_EXPECT_GT(test, w.ran_ns, 20000ULL * NSEC_PER_USEC);
+	KUNIT_EXPECT_EQ(test, (long)w.status, (long)STATUS_SUCCESS);
+	KUNIT_EXPECT_EQ(test, (unsigned long)w.time_limit, 20000UL);
+	KUNIT_EXPECT_GE(test, (unsigned long)w.early_count, 10000UL);
+	KUNIT_EXPECT_FALSE(test, w.early_yield);
+	KUNIT_EXPECT_TRUE(test, w.late_yield);
 
-	/* Ten 1 ms DPCs back to back on one CPU, 5 ms allowed: one report. */
+	/* 1 ms DPCs back to back on one CPU, 5 ms allowed: one report. */
 	dpc_time_limit_us = 0;
 	dpc_watchdog_limit_ms = 5;
-	hits = ntdpc_watchdog_hits();
-	KeInitializeDpc(&chain, ntdpc_chain_routine, &left);
+	ch.hits = ntdpc_watchdog_hits();
+	KeInitializeDpc(&chain, ntdpc_chain_routine, &ch);
 	KeInsertQueueDpc(&chain, NULL, NULL);
+	deadline = jiffies + msecs_to_jiffies(4 * NTDPC_WATCHDOG_PATIENCE_MS);
+	while (!READ_ONCE(ch.done) && time_before(jiffies, deadline))
+		usleep_range(500, 1000);
 	KeFlushQueuedDpcs();
-	KUNIT_EXPECT_EQ(test, atomic_read(&left), 0);
-	KUNIT_EXPECT_EQ(test, ntdpc_watchdog_hits(), hits + 1);
+	KUNIT_EXPECT_TRUE(test, READ_ONCE(ch.done));
+	KUNIT_EXPECT_EQ(test, ntdpc_watchdog_hits(), ch.hits + 1);
+	/* Not before the 5 ms were spent. */
+	KUNIT_EXPECT_GE(test, atomic_read(&ch.runs), 5);
+	KUNIT_EXPECT_LT(test, atomic_read(&ch.runs), NTDPC_WATCHDOG_PATIENCE_MS);
 
 	dpc_time_limit_us = saved_us;
 	dpc_watchdog_limit_ms = saved_ms;

@@ -26,6 +26,21 @@ struct ntdpc_bh {
 #endif
 };
 
+#ifdef NTDPC_HAVE_WQ_BH
+extern struct workqueue_struct *ntdpc_bh_wq;
+
+/* Schedule this CPU's drain; interrupts off. */
+static inline void ntdpc_bh_kick_local(struct ntdpc_bh *bh)
+{
+	queue_work_on(smp_processor_id(), ntdpc_bh_wq, &bh->work);
+}
+#else
+static inline void ntdpc_bh_kick_local(struct ntdpc_bh *bh)
+{
+	tasklet_hi_schedule(&bh->tasklet);
+}
+#endif
+
 int ntdpc_bh_init(void);
 void ntdpc_bh_exit(void);
 void ntdpc_bh_init_cpu(struct ntdpc_cpu *c);

@@ -7,7 +7,7 @@
  */
 #include "internal.h"
 
-static struct workqueue_struct *ntdpc_bh_wq;
+struct workqueue_struct *ntdpc_bh_wq;
 
 static void ntdpc_work_fn(struct work_struct *work)
 {

@@ -52,12 +52,37 @@ struct ntdpc_list {
  * Per-CPU DPC state, the counterpart of the DPC fields of NT's KPRCB.
  * Everything below dpcs is protected by dpcs.lock unless noted.
  */
+/*
+ * The DPC watchdog's sampler (watchdog.c): a per-CPU hrtimer that looks at
+ * the drain while this CPU has DPC activity, the way NT's clock tick counts
+ * the time a processor spends in DPCs.  Written by the sampler, in hardirq
+ * context on this CPU, unless noted.
+ */
+struct ntdpc_watchdog {
+	struct hrtimer timer;
+	bool armed;			/* also written by the drain */
+	bool sequence_active;		/* written by the drain */
+	unsigned long sequences;	/* ended; written by the drain */
+	unsigned long drains_seen;
+	/* The routine seen running: its routines count, first sight. */
+	unsigned long routine;
+	u64 routine_seen;
+	bool routine_reported;
+	/* The drain sequence seen running, likewise. */
+	unsigned long sequence;
+	u64 sequence_seen;
+	bool sequence_reported;
+};
+
+struct ntdpc_call;
+
 struct ntdpc_cpu {
 	struct ntdpc_list dpcs;
 	struct ntdpc_list threaded;	/* served by this CPU's ntdpc/N thread */
 
 	bool request_pending;		/* drain scheduled, not yet started */
 	bool draining;			/* the drain loop is running */
+	bool wake_pending;		/* ntdpc/N to wake once unlocked */
 	struct task_struct *thread;	/* ntdpc/N, set while it exists */
 
 	/* NT's request-rate bookkeeping (KPRCB DpcRequestRate & co). */
@@ -73,10 +98,15 @@ struct ntdpc_cpu {
 
 	struct ntdpc_bh bh;
 
-	/* Watchdog state, written by this CPU's drain. */
-	u64 dispatch_since;		/* start of the current drain sequence */
-	u64 routine_start;		/* of the ordinary routine running */
-	bool watchdog_reported;		/* cumulative report made this sequence */
+	/*
+	 * The ordinary routine running on this CPU (NULL between routines),
+	 * and how many have started: what KeIsExecutingDpc() and the
+	 * watchdog's sampler look at.  Written by the drain only.
+	 */
+	struct ntdpc_call *running;
+	unsigned long routines;
+
+	struct ntdpc_watchdog wd;
 
 	/* Counters, written by this CPU's drain or under dpcs.lock. */
 	unsigned long stat_drains;
@@ -229,6 +259,11 @@ static inline void ntdpc_stamp(PKDPC dpc)
 			     ntdpc_clock() : 0;
 }
 
+/*
+ * Queue-to-start latency and runtime, for the statistics and the entry and
+ * exit events: only while ntdpc_timing is on, since they cost two clock
+ * reads per routine.  The run count is kept always, by the callers.
+ */
 static inline void ntdpc_account_entry(struct ntdpc_list *l,
 				       struct ntdpc_call *call, u64 now,
 				       bool threaded)
@@ -248,7 +283,6 @@ static inline void ntdpc_account_exit(struct ntdpc_list *l,
 				      struct ntdpc_call *call, u64 runtime,
 				      bool threaded)
 {
-	ntdpc_stat_inc(l->stats.run);
 	WRITE_ONCE(l->stats.time_ns, READ_ONCE(l->stats.time_ns) + runtime);
 	ntdpc_stat_max(l->stats.max_runtime_ns, runtime);
 	if (trace_ntdpc_exit_enabled())
@@ -262,9 +296,24 @@ void ntdpc_stats_reset(void);
 /* watchdog.c */
 extern unsigned int dpc_time_limit_us;
 extern unsigned int dpc_watchdog_limit_ms;
-void ntdpc_watchdog_check(struct ntdpc_cpu *c, struct ntdpc_call *call,
-			  u64 runtime, u64 now);
-void ntdpc_watchdog_sequence_end(struct ntdpc_cpu *c);
+void ntdpc_watchdog_init_cpu(struct ntdpc_cpu *c);
+void ntdpc_watchdog_exit_cpu(struct ntdpc_cpu *c);
+void ntdpc_watchdog_arm(struct ntdpc_cpu *c);
+
+/* A drain pass starts: the sampler must be watching. */
+static inline void ntdpc_watchdog_pass(struct ntdpc_cpu *c)
+{
+	WRITE_ONCE(c->wd.sequence_active, true);
+	if (unlikely(!READ_ONCE(c->wd.armed)))
+		ntdpc_watchdog_arm(c);
+}
+
+/* The drain found its queue empty: this CPU leaves DISPATCH_LEVEL. */
+static inline void ntdpc_watchdog_sequence_end(struct ntdpc_cpu *c)
+{
+	WRITE_ONCE(c->wd.sequence_active, false);
+	WRITE_ONCE(c->wd.sequences, c->wd.sequences + 1);
+}
 
 /* threaded.c */
 int ntdpc_threads_init(void);
@@ -272,11 +321,36 @@ void ntdpc_threads_exit(void);
 bool ntdpc_in_threaded_dpc(void);
 
 /* irql.c */
-bool ntdpc_irql_is_drain_level(void);
+enum ntdpc_context {
+	NTDPC_CTX_TASK,
+	NTDPC_CTX_SOFTIRQ,
+	NTDPC_CTX_HARDIRQ,
+	NTDPC_CTX_NMI,
+	NTDPC_CTX_NR,
+};
+
+struct ntdpc_irql {
+	KIRQL raised[NTDPC_CTX_NR];	/* 0: nothing raised in that context */
+	KIRQL floor[NTDPC_CTX_NR];
+};
+
+DECLARE_PER_CPU(struct ntdpc_irql, ntdpc_irql);
+
+/*
+ * The drain's check after each routine, cheaper than KeGetCurrentIrql():
+ * serving softirqs, so DISPATCH_LEVEL unless interrupts were left off or a
+ * raise was left standing.
+ */
+static inline bool ntdpc_irql_is_drain_level(void)
+{
+	KIRQL raised = __this_cpu_read(ntdpc_irql.raised[NTDPC_CTX_SOFTIRQ]);
+
+	return !irqs_disabled() &&
+	       (raised == 0 || raised == DISPATCH_LEVEL);
+}
+
 KIRQL ntdpc_raise_irql(KIRQL new, unsigned long caller);
 void ntdpc_lower_irql(KIRQL new, unsigned long caller);
-void ntdpc_executing_enter(void);
-void ntdpc_executing_exit(void);
 void ntdpc_irql_reset_context(void);
 
 /* flush.c */

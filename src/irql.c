@@ -28,21 +28,7 @@
 
 #include "internal.h"
 
-enum ntdpc_context {
-	NTDPC_CTX_TASK,
-	NTDPC_CTX_SOFTIRQ,
-	NTDPC_CTX_HARDIRQ,
-	NTDPC_CTX_NMI,
-	NTDPC_CTX_NR,
-};
-
-struct ntdpc_irql {
-	KIRQL raised[NTDPC_CTX_NR];	/* 0: nothing raised in that context */
-	KIRQL floor[NTDPC_CTX_NR];
-	unsigned int executing;		/* DPC routines running on this CPU */
-};
-
-static DEFINE_PER_CPU(struct ntdpc_irql, ntdpc_irql);
+DEFINE_PER_CPU(struct ntdpc_irql, ntdpc_irql);
 
 static inline unsigned int ntdpc_ctx(void)
 {
@@ -251,33 +237,10 @@ EXPORT_SYMBOL_GPL(KeRaiseIrqlToSynchLevel);
  */
 BOOLEAN KeIsExecutingDpc(void)
 {
-	return this_cpu_read(ntdpc_irql.executing) != 0 ||
+	return this_cpu_read(ntdpc_cpus.running) ||
 	       ntdpc_in_threaded_dpc();
 }
 EXPORT_SYMBOL_GPL(KeIsExecutingDpc);
-
-void ntdpc_executing_enter(void)
-{
-	__this_cpu_inc(ntdpc_irql.executing);
-}
-
-void ntdpc_executing_exit(void)
-{
-	__this_cpu_dec(ntdpc_irql.executing);
-}
-
-/*
- * The drain's check after each routine, cheaper than KeGetCurrentIrql():
- * serving softirqs, so DISPATCH_LEVEL unless interrupts were left off or a
- * raise was left standing.
- */
-bool ntdpc_irql_is_drain_level(void)
-{
-	KIRQL raised = __this_cpu_read(ntdpc_irql.raised[NTDPC_CTX_SOFTIRQ]);
-
-	return !irqs_disabled() &&
-	       (raised == 0 || raised == DISPATCH_LEVEL);
-}
 
 /* After a routine left its IRQL raised: the drain's softirq slot starts clean. */
 void ntdpc_irql_reset_context(void)

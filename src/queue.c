@@ -32,12 +32,11 @@ DEFINE_PER_CPU_SHARED_ALIGNED(struct ntdpc_cpu, ntdpc_cpus);
  * elapsed tick with no insertions halves it again.  Idle ticks also walk the
  * adapted depth back towards MaximumDpcQueueDepth every AdjustDpcThreshold.
  */
-static void ntdpc_update_rate(struct ntdpc_cpu *c)
+static noinline void ntdpc_update_rate_tick(struct ntdpc_cpu *c,
+					    unsigned long now)
 {
-	unsigned long now = jiffies, ticks = now - c->rate_jiffies;
+	unsigned long ticks = now - c->rate_jiffies;
 
-	if (!ticks)
-		return;
 	c->rate = (unsigned int)((c->inserted - c->rate_count) + c->rate) / 2;
 	if (ticks > 1)
 		c->rate >>= min(ticks - 1, 31UL);
@@ -52,6 +51,14 @@ static void ntdpc_update_rate(struct ntdpc_cpu *c)
 	}
 	if (c->max_depth > READ_ONCE(MaximumDpcQueueDepth))
 		c->max_depth = READ_ONCE(MaximumDpcQueueDepth);
+}
+
+static __always_inline void ntdpc_update_rate(struct ntdpc_cpu *c)
+{
+	unsigned long now = jiffies;
+
+	if (unlikely(now != c->rate_jiffies))
+		ntdpc_update_rate_tick(c, now);
 }
 
 /* NT's KiInsertQueueDpc request decision; called under c->dpcs.lock. */
@@ -108,14 +115,60 @@ static enum hrtimer_restart ntdpc_deliver_timer_fn(struct hrtimer *t)
 }
 
 /*
+ * The queue lock on the insertion and drain paths, inline.  Kernels built without
+ * CONFIG_INLINE_SPIN_LOCK (Debian's among them) call out of line for
+ * raw_spin_lock() and raw_spin_unlock(); on an insertion that is two calls
+ * and returns of a path a tasklet does in one (Documentation/performance.rst).
+ * These are the bodies such a call runs, from <linux/spinlock_api_smp.h>,
+ * lockdep annotations included; uniprocessor kernels inline them anyway.
+ */
+static __always_inline void ntdpc_queue_lock(struct ntdpc_list *l)
+{
+#ifdef CONFIG_SMP
+	__raw_spin_lock(&l->lock);
+#else
+	raw_spin_lock(&l->lock);
+#endif
+}
+
+static __always_inline void ntdpc_queue_unlock(struct ntdpc_list *l)
+{
+#ifdef CONFIG_SMP
+	__raw_spin_unlock(&l->lock);
+#else
+	raw_spin_unlock(&l->lock);
+#endif
+}
+
+/* The same for the drain, which turns interrupts on around each routine. */
+static __always_inline void ntdpc_queue_lock_irq(struct ntdpc_list *l)
+{
+#ifdef CONFIG_SMP
+	__raw_spin_lock_irq(&l->lock);
+#else
+	raw_spin_lock_irq(&l->lock);
+#endif
+}
+
+static __always_inline void ntdpc_queue_unlock_irq(struct ntdpc_list *l)
+{
+#ifdef CONFIG_SMP
+	__raw_spin_unlock_irq(&l->lock);
+#else
+	raw_spin_unlock_irq(&l->lock);
+#endif
+}
+
+/*
  * The insertion proper, under the list's lock: DpcData from NULL to this
  * list by compare-and-swap (the same KDPC may be racing into another CPU's
  * list), the system arguments only if that won, then head or tail.
  */
-static bool ntdpc_list_insert(struct ntdpc_list *l, PRKDPC dpc, PVOID arg1,
-			      PVOID arg2, UCHAR importance)
+static __always_inline bool ntdpc_list_insert(struct ntdpc_list *l,
+					      PRKDPC dpc, PVOID arg1,
+					      PVOID arg2, UCHAR importance)
 {
-	if (cmpxchg(&dpc->DpcData, NULL, (PVOID)l))
+	if (unlikely(cmpxchg(&dpc->DpcData, NULL, (PVOID)l)))
 		return false;
 	dpc->SystemArgument1 = arg1;
 	dpc->SystemArgument2 = arg2;
@@ -125,7 +178,8 @@ static bool ntdpc_list_insert(struct ntdpc_list *l, PRKDPC dpc, PVOID arg1,
 	else
 		list_add_tail(ntdpc_dpc_entry(dpc), &l->head);
 	l->depth++;
-	ntdpc_stat_max(l->stats.max_depth, l->depth);
+	if (unlikely(l->depth > READ_ONCE(l->stats.max_depth)))
+		WRITE_ONCE(l->stats.max_depth, l->depth);
 	return true;
 }
 
@@ -136,53 +190,75 @@ static bool ntdpc_list_insert(struct ntdpc_list *l, PRKDPC dpc, PVOID arg1,
  * when the list becomes non-empty: it drains until empty, so a non-empty
  * list already has a wake-up on its way.
  */
-static bool ntdpc_enqueue_threaded(struct ntdpc_cpu *c, PRKDPC dpc,
-				   PVOID arg1, PVOID arg2, UCHAR importance,
-				   bool *wake)
+static noinline bool ntdpc_enqueue_threaded(struct ntdpc_cpu *c, PRKDPC dpc,
+					    PVOID arg1, PVOID arg2,
+					    UCHAR importance)
 {
 	struct ntdpc_list *l = &c->threaded;
-	bool queued;
+	bool queued, wake;
 
 	raw_spin_lock(&l->lock);
-	*wake = list_empty(&l->head) && c->thread;
+	wake = list_empty(&l->head) && c->thread;
 	queued = ntdpc_list_insert(l, dpc, arg1, arg2, importance);
 	raw_spin_unlock(&l->lock);
-	if (queued)
-		ntdpc_stat_inc(c->stat_threaded);
-	else
+	if (!queued) {
 		ntdpc_stat_inc(c->stat_rejected);
-	return queued;
+		return false;
+	}
+	ntdpc_stat_inc(c->stat_threaded);
+	/* The thread's wake-up takes scheduler locks: not inside ours. */
+	if (wake)
+		c->wake_pending = true;
+	return true;
 }
 
 /*
  * An ordinary DPC goes on the CPU's queue; NT's rules decide whether to ask
- * for the drain now (*kick) or leave it to the delivery tick.  Called under
- * c->dpcs.lock.
+ * for the drain now (the return value) or leave it to the delivery tick.
+ * Called under c->dpcs.lock, after the insertion.
  */
-static bool ntdpc_enqueue_ordinary(struct ntdpc_cpu *c, PRKDPC dpc,
-				   PVOID arg1, PVOID arg2, UCHAR importance,
-				   bool local, bool force, bool *kick)
+static __always_inline bool ntdpc_request(struct ntdpc_cpu *c,
+					  UCHAR importance, bool local,
+					  bool force)
 {
-	if (!ntdpc_list_insert(&c->dpcs, dpc, arg1, arg2, importance)) {
-		ntdpc_stat_inc(c->stat_rejected);
-		return false;
-	}
+	bool kick;
+
 	ntdpc_update_rate(c);
 	WRITE_ONCE(c->inserted, c->inserted + 1);
 
-	if (force && !c->draining && !c->request_pending)
-		*kick = true;
-	else
-		*kick = ntdpc_want_request(c, importance, local);
-	if (*kick) {
+	/* The common case: a drain is already on its way or running. */
+	if (c->draining || c->request_pending)
+		return false;
+	kick = force || ntdpc_want_request(c, importance, local);
+	if (kick) {
 		c->request_pending = true;
 		ntdpc_stat_inc(c->stat_kicks);
 		if (!local)
 			ntdpc_stat_inc(c->stat_remote_kicks);
-	} else if (!c->draining && !c->request_pending) {
+	} else {
 		ntdpc_arm_deliver(c);
 	}
-	return true;
+	return kick;
+}
+
+/* The target CPU went away after the DPC was targeted at it: use this one. */
+static noinline struct ntdpc_cpu *ntdpc_redirect(struct ntdpc_cpu *c)
+{
+	raw_spin_unlock(&c->dpcs.lock);
+	c = this_cpu_ptr(&ntdpc_cpus);
+	raw_spin_lock(&c->dpcs.lock);
+	ntdpc_stat_inc(c->stat_redirected);
+	return c;
+}
+
+static noinline void ntdpc_trace_queue(struct ntdpc_cpu *c, PRKDPC dpc,
+				       int cpu, UCHAR importance,
+				       bool threaded, unsigned long caller)
+{
+	trace_ntdpc_queue(dpc, ntdpc_routine_of(dpc), cpu, importance,
+			  threaded, importance == HighImportance,
+			  threaded ? READ_ONCE(c->threaded.depth) :
+				     READ_ONCE(c->dpcs.depth), caller);
 }
 
 /**
@@ -199,20 +275,26 @@ static bool ntdpc_enqueue_ordinary(struct ntdpc_cpu *c, PRKDPC dpc,
  * the time this returns: local_bh_enable() is Linux's "IRQL drops below
  * DISPATCH_LEVEL".
  *
+ * The path of an ordinary DPC is kept to one function with nothing called
+ * but the kick: everything else (threaded DPCs, an offline target, tracing,
+ * a module being unloaded) is out of line.
+ *
  * Return: true if the DPC was queued, false if it was already queued.
  */
 bool ntdpc_enqueue(PRKDPC dpc, PVOID arg1, PVOID arg2, int cpu, bool force,
 		   unsigned long caller)
 {
 	UCHAR importance = READ_ONCE(dpc->Importance);
-	bool below_dispatch = !in_interrupt() && !irqs_disabled();
 	bool queued, threaded, kick = false, wake = false;
+	bool below_dispatch, local;
 	struct ntdpc_cpu *c;
 	unsigned long flags;
+	int this;
 
+	local_irq_save(flags);
+	below_dispatch = !in_interrupt() && !irqs_disabled_flags(flags);
 	if (below_dispatch)
 		local_bh_disable();
-	local_irq_save(flags);
 
 	/* A module going away may not queue new DPCs: see ntdpc_quiesce(). */
 	if (static_branch_unlikely(&ntdpc_quiescing) &&
@@ -221,40 +303,42 @@ bool ntdpc_enqueue(PRKDPC dpc, PVOID arg1, PVOID arg2, int cpu, bool force,
 		goto out_irq;
 	}
 
+	this = smp_processor_id();
 	if (cpu < 0)
-		cpu = smp_processor_id();
+		cpu = this;
 	c = per_cpu_ptr(&ntdpc_cpus, cpu);
-	raw_spin_lock(&c->dpcs.lock);
+	ntdpc_queue_lock(&c->dpcs);
 	if (unlikely(!c->dpcs.online)) {
-		/*
-		 * The target CPU went away after the DPC was targeted at it.
-		 * Deliver on this CPU rather than lose the DPC.
-		 */
-		raw_spin_unlock(&c->dpcs.lock);
-		cpu = smp_processor_id();
-		c = per_cpu_ptr(&ntdpc_cpus, cpu);
-		raw_spin_lock(&c->dpcs.lock);
-		ntdpc_stat_inc(c->stat_redirected);
+		c = ntdpc_redirect(c);
+		cpu = this;
 	}
+	local = cpu == this;
 
-	threaded = dpc->Type == ThreadedDpcObject && READ_ONCE(ThreadDpcEnable);
-	if (threaded)
-		queued = ntdpc_enqueue_threaded(c, dpc, arg1, arg2, importance,
-						&wake);
-	else
-		queued = ntdpc_enqueue_ordinary(c, dpc, arg1, arg2, importance,
-						cpu == smp_processor_id(),
-						force, &kick);
-	raw_spin_unlock(&c->dpcs.lock);
+	threaded = unlikely(dpc->Type == ThreadedDpcObject) &&
+		   READ_ONCE(ThreadDpcEnable);
+	if (threaded) {
+		queued = ntdpc_enqueue_threaded(c, dpc, arg1, arg2, importance);
+		wake = c->wake_pending;
+		c->wake_pending = false;
+	} else {
+		queued = ntdpc_list_insert(&c->dpcs, dpc, arg1, arg2,
+					   importance);
+		if (likely(queued))
+			kick = ntdpc_request(c, importance, local, force);
+		else
+			ntdpc_stat_inc(c->stat_rejected);
+	}
+	ntdpc_queue_unlock(&c->dpcs);
 
 	if (queued && trace_ntdpc_queue_enabled())
-		trace_ntdpc_queue(dpc, ntdpc_routine_of(dpc), cpu, importance,
-				  threaded, importance == HighImportance,
-				  threaded ? READ_ONCE(c->threaded.depth) :
-					     READ_ONCE(c->dpcs.depth), caller);
-	if (kick)
-		ntdpc_bh_kick(c);
-	if (wake)
+		ntdpc_trace_queue(c, dpc, cpu, importance, threaded, caller);
+	if (kick) {
+		if (local)
+			ntdpc_bh_kick_local(&c->bh);
+		else
+			ntdpc_bh_kick(c);
+	}
+	if (unlikely(wake))
 		wake_up_process(c->thread);
 out_irq:
 	local_irq_restore(flags);
@@ -263,13 +347,11 @@ out_irq:
 	return queued;
 }
 
-static void ntdpc_check_routine_irql(PKDEFERRED_ROUTINE routine)
+/* A routine came back at another IRQL than it was called at. */
+static noinline void ntdpc_check_routine_irql(PKDEFERRED_ROUTINE routine)
 {
-	KIRQL irql;
+	KIRQL irql = KeGetCurrentIrql();
 
-	if (likely(ntdpc_irql_is_drain_level()))
-		return;
-	irql = KeGetCurrentIrql();
 	ntdpc_report_misuse(NTDPC_MISUSE_ROUTINE_IRQL, (unsigned long)routine,
 			    "DPC routine returned at IRQL %u, not DISPATCH_LEVEL",
 			    irql);
@@ -277,6 +359,43 @@ static void ntdpc_check_routine_irql(PKDEFERRED_ROUTINE routine)
 	ntdpc_irql_reset_context();
 	if (irqs_disabled())
 		local_irq_enable();
+}
+
+/* One ordinary routine, as the drain runs it while nothing is timed. */
+static __always_inline void ntdpc_run(struct ntdpc_cpu *c,
+				      struct ntdpc_call *call)
+{
+	WRITE_ONCE(c->routines, c->routines + 1);
+	WRITE_ONCE(c->running, call);
+	call->routine(call->dpc, call->ctx, call->arg1, call->arg2);
+	WRITE_ONCE(c->running, NULL);
+}
+
+/* The same with the queue-to-start latency and the runtime measured. */
+static noinline void ntdpc_run_timed(struct ntdpc_cpu *c,
+				     struct ntdpc_call *call)
+{
+	u64 start = ntdpc_clock();
+
+	ntdpc_account_entry(&c->dpcs, call, start, false);
+	ntdpc_run(c, call);
+	ntdpc_account_exit(&c->dpcs, call, ntdpc_clock() - start, false);
+}
+
+/*
+ * A drain scheduled on a CPU that then went offline may be run elsewhere by
+ * the kernel's takeover; the hotplug callback moves the DPCs themselves.  If
+ * the CPU is back and asked for a drain meanwhile, that request was folded
+ * into this run: hand it to the right CPU.
+ */
+static noinline void ntdpc_retire_elsewhere(struct ntdpc_cpu *c)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&c->dpcs.lock, flags);
+	if (c->request_pending && c->dpcs.online)
+		ntdpc_bh_kick(c);
+	raw_spin_unlock_irqrestore(&c->dpcs.lock, flags);
 }
 
 /**
@@ -287,65 +406,59 @@ static void ntdpc_check_routine_irql(PKDEFERRED_ROUTINE routine)
  * and preemption are off, interrupts on.  Pops DPCs from the head until the
  * queue is empty or the budget is spent; a spent budget schedules another
  * pass rather than keep the CPU in softirq context.
+ *
+ * Per routine this takes the queue lock once and keeps a few per-CPU words
+ * for the watchdog's sampler; it reads no clock unless ntdpc_timing is on.
  */
 void ntdpc_retire_dpcs(struct ntdpc_cpu *c)
 {
 	unsigned int budget = READ_ONCE(ntdpc_drain_budget), ran = 0;
 	bool again = false;
-	u64 now, pass_start;
+	u64 pass_start = 0;
 
-	/*
-	 * A drain scheduled on a CPU that then went offline may be run
-	 * elsewhere by the kernel's takeover; the hotplug callback moves the
-	 * DPCs themselves, so there is nothing to do here.
-	 */
-	if (c->dpcs.cpu != smp_processor_id())
+	if (unlikely(c->dpcs.cpu != smp_processor_id())) {
+		ntdpc_retire_elsewhere(c);
 		return;
-
-	now = ntdpc_clock();
-	pass_start = now;
-	if (!c->dispatch_since)
-		c->dispatch_since = now;
-	raw_spin_lock_irq(&c->dpcs.lock);
+	}
+	if (static_branch_unlikely(&ntdpc_timing))
+		pass_start = ntdpc_clock();
+	ntdpc_queue_lock_irq(&c->dpcs);
 	c->request_pending = false;
-	c->draining = true;
+	WRITE_ONCE(c->draining, true);
 	ntdpc_stat_inc(c->stat_drains);
+	ntdpc_watchdog_pass(c);
 	while (!list_empty(&c->dpcs.head)) {
 		struct ntdpc_call call;
-		u64 end;
 
-		if (!budget--) {
+		if (unlikely(!budget--)) {
 			c->request_pending = true;
 			ntdpc_stat_inc(c->stat_budget_exhausted);
 			again = true;
 			break;
 		}
 		ntdpc_list_pop(&c->dpcs, &call);
-		raw_spin_unlock_irq(&c->dpcs.lock);
+		ntdpc_queue_unlock_irq(&c->dpcs);
 
-		/* One clock reading ends a routine and starts the next. */
-		ntdpc_account_entry(&c->dpcs, &call, now, false);
-		c->routine_start = now;
-		ntdpc_executing_enter();
-		call.routine(call.dpc, call.ctx, call.arg1, call.arg2);
-		ntdpc_executing_exit();
-		end = ntdpc_clock();
-		ntdpc_account_exit(&c->dpcs, &call, end - now, false);
-		ntdpc_watchdog_check(c, &call, end - now, end);
-		ntdpc_check_routine_irql(call.routine);
-		now = end;
+		if (static_branch_unlikely(&ntdpc_timing))
+			ntdpc_run_timed(c, &call);
+		else
+			ntdpc_run(c, &call);
+		ntdpc_stat_inc(c->dpcs.stats.run);
+		if (unlikely(!ntdpc_irql_is_drain_level()))
+			ntdpc_check_routine_irql(call.routine);
 		ran++;
 
-		raw_spin_lock_irq(&c->dpcs.lock);
+		ntdpc_queue_lock_irq(&c->dpcs);
 	}
-	c->draining = false;
+	WRITE_ONCE(c->draining, false);
 	if (again)
 		ntdpc_bh_kick(c);
-	raw_spin_unlock_irq(&c->dpcs.lock);
-	if (!again)
+	else
 		ntdpc_watchdog_sequence_end(c);
+	ntdpc_queue_unlock_irq(&c->dpcs);
 	if (trace_ntdpc_drain_enabled())
-		trace_ntdpc_drain(ran, ntdpc_clock() - pass_start, again);
+		trace_ntdpc_drain(ran, pass_start ? ntdpc_clock() - pass_start : 0,
+				  again);
 }
 
 /* Called under cpus_read_lock() or from the hotplug prepare step. */
@@ -391,6 +504,8 @@ void ntdpc_queue_cpu_dead(unsigned int cpu)
 	struct ntdpc_cpu *to;
 	bool kick = false, wake;
 
+	/* Its sampler was moved to a live CPU: stop it there. */
+	ntdpc_watchdog_exit_cpu(dead);
 	local_irq_disable();
 	to = this_cpu_ptr(&ntdpc_cpus);
 	raw_spin_lock(&dead->dpcs.lock);
@@ -398,6 +513,8 @@ void ntdpc_queue_cpu_dead(unsigned int cpu)
 	dead->dpcs.online = false;
 	dead->request_pending = false;
 	dead->draining = false;
+	dead->running = NULL;
+	ntdpc_watchdog_sequence_end(dead);
 	ntdpc_list_move(&dead->dpcs, &to->dpcs);
 	if (!list_empty(&to->dpcs.head) && !to->draining &&
 	    !to->request_pending) {
@@ -486,6 +603,7 @@ int ntdpc_queue_init(void)
 		hrtimer_init(&c->deliver_timer, CLOCK_MONOTONIC,
 			     HRTIMER_MODE_REL);
 		c->deliver_timer.function = ntdpc_deliver_timer_fn;
+		ntdpc_watchdog_init_cpu(c);
 		ntdpc_bh_init_cpu(c);
 	}
 	return 0;
@@ -499,6 +617,7 @@ void ntdpc_queue_exit(void)
 		struct ntdpc_cpu *c = per_cpu_ptr(&ntdpc_cpus, cpu);
 
 		hrtimer_cancel(&c->deliver_timer);
+		ntdpc_watchdog_exit_cpu(c);
 		ntdpc_bh_exit_cpu(c);
 		WARN_ON_ONCE(!list_empty(&c->dpcs.head));
 		WARN_ON_ONCE(!list_empty(&c->threaded.head));

@@ -55,18 +55,24 @@ static void ntdpc_thread_fn(unsigned int cpu)
 
 	raw_spin_lock_irq(&c->threaded.lock);
 	while (!list_empty(&c->threaded.head)) {
-		u64 start;
+		u64 start = 0;
+		bool timed;
 
 		ntdpc_list_pop(&c->threaded, &call);
 		raw_spin_unlock_irq(&c->threaded.lock);
 
-		start = ntdpc_clock();
-		ntdpc_account_entry(&c->threaded, &call, start, true);
+		timed = static_branch_unlikely(&ntdpc_timing);
+		if (timed) {
+			start = ntdpc_clock();
+			ntdpc_account_entry(&c->threaded, &call, start, true);
+		}
 		__this_cpu_write(ntdpc_thread_in_routine, true);
 		call.routine(call.dpc, call.ctx, call.arg1, call.arg2);
 		__this_cpu_write(ntdpc_thread_in_routine, false);
-		ntdpc_account_exit(&c->threaded, &call, ntdpc_clock() - start,
-				   true);
+		if (timed)
+			ntdpc_account_exit(&c->threaded, &call,
+					   ntdpc_clock() - start, true);
+		ntdpc_stat_inc(c->threaded.stats.run);
 		ntdpc_thread_check_irql(call.routine);
 
 		raw_spin_lock_irq(&c->threaded.lock);

@@ -8,12 +8,24 @@
  *                          (a drain sequence: passes that follow each other
  *                          because the queue never emptied)
  *
+ * As on NT, where the clock interrupt counts the ticks a processor spends in
+ * DPCs, the watchdog samples rather than times: the drain reads no clock.  It
+ * keeps, per CPU, the routine running and a count of routines started; a
+ * per-CPU hrtimer (the sampler) fires every quarter of the smaller limit
+ * while the CPU has DPC activity, in hardirq context, so it also sees a
+ * routine that never returns.  A routine seen running at two firings with
+ * no other routine started in between has run at least the time between
+ * them; once that exceeds the limit, it is reported, while it still runs.
+ * So a routine is reported when it runs longer than the limit plus up to
+ * two sampling periods (half the limit), never when it runs less than the
+ * limit.  The sampler stops after a period with no drain and the next drain
+ * pass starts it again.
+ *
  * A violation is counted (the "watchdog" row of the statistics), traced
- * (ntdpc_watchdog) and printed, at most once every five seconds, naming the
- * routine and its module.  The drain takes one clock reading per routine,
- * which serves as the end of one routine and the start of the next.
+ * (ntdpc_watchdog, with the time seen so far) and printed, at most once
+ * every five seconds, naming the routine and its module.
  * KeQueryDpcWatchdogInformation() and KeShouldYieldProcessor() let a DPC see
- * how much of its allowance is left.
+ * how much of its allowance is left, from the same samples.
  */
 #include <linux/kallsyms.h>
 #include <linux/moduleparam.h>
@@ -30,6 +42,9 @@ unsigned int dpc_watchdog_limit_ms = 100;
 module_param(dpc_watchdog_limit_ms, uint, 0644);
 MODULE_PARM_DESC(dpc_watchdog_limit_ms,
 		 "Report a CPU draining DPCs without a break for longer (ms, 0 = off)");
+
+/* The shortest sampling period: 4000 firings a second at most. */
+#define NTDPC_WATCHDOG_MIN_PERIOD_NS	(250 * NSEC_PER_USEC)
 
 static DEFINE_RATELIMIT_STATE(ntdpc_watchdog_rs, 5 * HZ, 1);
 
@@ -65,33 +80,157 @@ static void ntdpc_watchdog_report(struct ntdpc_cpu *c, void *routine,
 			limit / NSEC_PER_USEC);
 }
 
-/* After each ordinary routine, in the drain. */
-void ntdpc_watchdog_check(struct ntdpc_cpu *c, struct ntdpc_call *call,
-			  u64 runtime, u64 now)
+static u64 ntdpc_single_limit(void)
 {
-	u64 single = (u64)READ_ONCE(dpc_time_limit_us) * NSEC_PER_USEC;
-	u64 cumulative = (u64)READ_ONCE(dpc_watchdog_limit_ms) * NSEC_PER_MSEC;
+	return (u64)READ_ONCE(dpc_time_limit_us) * NSEC_PER_USEC;
+}
 
-	if (single && runtime > single)
-		ntdpc_watchdog_report(c, call->fn, runtime, single, false);
-	if (cumulative && !c->watchdog_reported &&
-	    now - c->dispatch_since > cumulative) {
-		c->watchdog_reported = true;
-		ntdpc_watchdog_report(c, call->fn, now - c->dispatch_since,
-				      cumulative, true);
+static u64 ntdpc_cumulative_limit(void)
+{
+	return (u64)READ_ONCE(dpc_watchdog_limit_ms) * NSEC_PER_MSEC;
+}
+
+/* A quarter of the smaller limit that is on; 0 if both are off. */
+static u64 ntdpc_watchdog_period(void)
+{
+	u64 single = ntdpc_single_limit(), cumulative = ntdpc_cumulative_limit();
+	u64 limit = single && cumulative ? min(single, cumulative) :
+					   single | cumulative;
+
+	return limit ? max_t(u64, limit / 4, NTDPC_WATCHDOG_MIN_PERIOD_NS) : 0;
+}
+
+/* The sampler looks at the routine running on its CPU. */
+static void ntdpc_watchdog_routine(struct ntdpc_cpu *c, u64 now)
+{
+	struct ntdpc_watchdog *wd = &c->wd;
+	struct ntdpc_call *call = READ_ONCE(c->running);
+	unsigned long routines = READ_ONCE(c->routines);
+	u64 limit = ntdpc_single_limit();
+
+	if (!call) {
+		wd->routine_seen = 0;
+		return;
+	}
+	if (!wd->routine_seen || wd->routine != routines) {
+		/* Started since the last firing. */
+		wd->routine = routines;
+		wd->routine_seen = now;
+		wd->routine_reported = false;
+		return;
+	}
+	if (limit && !wd->routine_reported && now - wd->routine_seen > limit) {
+		wd->routine_reported = true;
+		ntdpc_watchdog_report(c, call->fn, now - wd->routine_seen, limit,
+				      false);
 	}
 }
 
-/* The drain found its queue empty: this CPU leaves DISPATCH_LEVEL. */
-void ntdpc_watchdog_sequence_end(struct ntdpc_cpu *c)
+/* ... and at the drain sequence, passes while the queue never emptied. */
+static void ntdpc_watchdog_sequence(struct ntdpc_cpu *c, u64 now)
 {
-	c->dispatch_since = 0;
-	c->watchdog_reported = false;
+	struct ntdpc_watchdog *wd = &c->wd;
+	unsigned long sequences = READ_ONCE(wd->sequences);
+	struct ntdpc_call *call = READ_ONCE(c->running);
+	u64 limit = ntdpc_cumulative_limit();
+
+	if (!READ_ONCE(wd->sequence_active)) {
+		wd->sequence_seen = 0;
+		return;
+	}
+	if (!wd->sequence_seen || wd->sequence != sequences) {
+		wd->sequence = sequences;
+		wd->sequence_seen = now;
+		wd->sequence_reported = false;
+		return;
+	}
+	if (limit && !wd->sequence_reported && now - wd->sequence_seen > limit) {
+		wd->sequence_reported = true;
+		ntdpc_watchdog_report(c, call ? call->fn : NULL,
+				      now - wd->sequence_seen, limit, true);
+	}
+}
+
+static enum hrtimer_restart ntdpc_watchdog_fn(struct hrtimer *t)
+{
+	struct ntdpc_cpu *c = container_of(t, struct ntdpc_cpu, wd.timer);
+	struct ntdpc_watchdog *wd = &c->wd;
+	unsigned long drains = READ_ONCE(c->stat_drains);
+	u64 now = ktime_to_ns(hrtimer_cb_get_time(t));
+	u64 period = ntdpc_watchdog_period();
+
+	/* Nothing drained for a whole period, or the limits are off: stop. */
+	if (!period || (drains == wd->drains_seen &&
+			!READ_ONCE(wd->sequence_active))) {
+		wd->routine_seen = 0;
+		wd->sequence_seen = 0;
+		WRITE_ONCE(wd->armed, false);
+		return HRTIMER_NORESTART;
+	}
+	wd->drains_seen = drains;
+	ntdpc_watchdog_routine(c, now);
+	ntdpc_watchdog_sequence(c, now);
+	hrtimer_forward_now(t, ns_to_ktime(period));
+	return HRTIMER_RESTART;
+}
+
+/**
+ * ntdpc_watchdog_arm() - start this CPU's sampler
+ * @c: this CPU's DPC state
+ *
+ * Called by a drain pass that found the sampler stopped, in softirq context
+ * on @c's CPU; the sampler runs on the same CPU, so the two never race.
+ */
+void ntdpc_watchdog_arm(struct ntdpc_cpu *c)
+{
+	u64 period = ntdpc_watchdog_period();
+
+	if (!period)
+		return;
+	c->wd.drains_seen = READ_ONCE(c->stat_drains) - 1;
+	c->wd.routine_seen = 0;
+	c->wd.sequence_seen = 0;
+	WRITE_ONCE(c->wd.armed, true);
+	hrtimer_start(&c->wd.timer, ns_to_ktime(period),
+		      HRTIMER_MODE_REL_PINNED_HARD);
+}
+
+void ntdpc_watchdog_init_cpu(struct ntdpc_cpu *c)
+{
+	hrtimer_init(&c->wd.timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+	c->wd.timer.function = ntdpc_watchdog_fn;
+}
+
+/* Module exit or the CPU is dead; the drain restarts it when needed. */
+void ntdpc_watchdog_exit_cpu(struct ntdpc_cpu *c)
+{
+	hrtimer_cancel(&c->wd.timer);
+	WRITE_ONCE(c->wd.armed, false);
 }
 
 static u64 ntdpc_remaining(u64 limit, u64 used)
 {
 	return used < limit ? limit - used : 0;
+}
+
+/*
+ * How long the running routine and the drain sequence have run, at least:
+ * since the sampler first saw them, 0 if it has not yet.  NT's counts are
+ * clock ticks seen the same way.  Interrupts are off so that the sampler's
+ * fields are read as one.
+ */
+static void ntdpc_watchdog_used(struct ntdpc_cpu *c, u64 now, u64 *routine,
+				u64 *sequence)
+{
+	struct ntdpc_watchdog *wd = &c->wd;
+	unsigned long flags;
+
+	local_irq_save(flags);
+	*routine = wd->routine_seen && wd->routine == c->routines ?
+		   now - wd->routine_seen : 0;
+	*sequence = wd->sequence_seen && wd->sequence == wd->sequences ?
+		    now - wd->sequence_seen : 0;
+	local_irq_restore(flags);
 }
 
 /**
@@ -111,22 +250,22 @@ NTSTATUS KeQueryDpcWatchdogInformation(PKDPC_WATCHDOG_INFORMATION
 {
 	unsigned int time_us = READ_ONCE(dpc_time_limit_us);
 	unsigned int wd_ms = READ_ONCE(dpc_watchdog_limit_ms);
+	u64 routine, sequence;
 	struct ntdpc_cpu *c;
-	u64 now;
 
 	if (!WatchdogInformation || !in_serving_softirq() ||
 	    !KeIsExecutingDpc())
 		return STATUS_UNSUCCESSFUL;
 	c = this_cpu_ptr(&ntdpc_cpus);
-	now = ntdpc_clock();
+	ntdpc_watchdog_used(c, ntdpc_clock(), &routine, &sequence);
 	WatchdogInformation->DpcTimeLimit = time_us;
 	WatchdogInformation->DpcTimeCount =
-		ntdpc_remaining((u64)time_us * NSEC_PER_USEC,
-				now - c->routine_start) / NSEC_PER_USEC;
+		ntdpc_remaining((u64)time_us * NSEC_PER_USEC, routine) /
+		NSEC_PER_USEC;
 	WatchdogInformation->DpcWatchdogLimit = wd_ms;
 	WatchdogInformation->DpcWatchdogCount =
-		ntdpc_remaining((u64)wd_ms * NSEC_PER_MSEC,
-				now - c->dispatch_since) / NSEC_PER_MSEC;
+		ntdpc_remaining((u64)wd_ms * NSEC_PER_MSEC, sequence) /
+		NSEC_PER_MSEC;
 	WatchdogInformation->Reserved = 0;
 	return STATUS_SUCCESS;
 }
@@ -144,16 +283,14 @@ EXPORT_SYMBOL_GPL(KeQueryDpcWatchdogInformation);
  */
 LOGICAL KeShouldYieldProcessor(void)
 {
-	u64 single = (u64)READ_ONCE(dpc_time_limit_us) * NSEC_PER_USEC;
-	u64 cumulative = (u64)READ_ONCE(dpc_watchdog_limit_ms) * NSEC_PER_MSEC;
-	struct ntdpc_cpu *c;
-	u64 now;
+	u64 single = ntdpc_single_limit(), cumulative = ntdpc_cumulative_limit();
+	u64 routine, sequence;
 
 	if (!in_serving_softirq() || !KeIsExecutingDpc())
 		return FALSE;
-	c = this_cpu_ptr(&ntdpc_cpus);
-	now = ntdpc_clock();
-	return (single && now - c->routine_start >= single / 2) ||
-	       (cumulative && now - c->dispatch_since >= cumulative / 2);
+	ntdpc_watchdog_used(this_cpu_ptr(&ntdpc_cpus), ntdpc_clock(), &routine,
+			    &sequence);
+	return (single && routine >= single / 2) ||
+	       (cumulative && sequence >= cumulative / 2);
 }
 EXPORT_SYMBOL_GPL(KeShouldYieldProcessor);

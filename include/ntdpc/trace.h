@@ -77,7 +77,7 @@ TRACE_EVENT_FN(ntdpc_entry,
 	ntdpc_timing_reg, ntdpc_timing_unreg
 );
 
-TRACE_EVENT(ntdpc_exit,
+TRACE_EVENT_FN(ntdpc_exit,
 	TP_PROTO(const void *dpc, const void *routine, bool threaded,
 		 u64 runtime_ns),
 	TP_ARGS(dpc, routine, threaded, runtime_ns),
@@ -95,7 +95,8 @@ TRACE_EVENT(ntdpc_exit,
 	),
 	TP_printk("dpc=%p routine=%ps%s runtime_ns=%llu", __entry->dpc,
 		  __entry->routine, __entry->threaded ? " threaded" : "",
-		  __entry->runtime_ns)
+		  __entry->runtime_ns),
+	ntdpc_timing_reg, ntdpc_timing_unreg
 );
 
 TRACE_EVENT(ntdpc_remove,
@@ -115,7 +116,7 @@ TRACE_EVENT(ntdpc_remove,
 		  __entry->routine, __entry->cpu)
 );
 
-TRACE_EVENT(ntdpc_drain,
+TRACE_EVENT_FN(ntdpc_drain,
 	TP_PROTO(unsigned int ran, u64 time_ns, bool yielded),
 	TP_ARGS(ran, time_ns, yielded),
 	TP_STRUCT__entry(
@@ -129,7 +130,8 @@ TRACE_EVENT(ntdpc_drain,
 		__entry->yielded = yielded;
 	),
 	TP_printk("ran=%u time_ns=%llu%s", __entry->ran, __entry->time_ns,
-		  __entry->yielded ? " budget_spent" : "")
+		  __entry->yielded ? " budget_spent" : ""),
+	ntdpc_timing_reg, ntdpc_timing_unreg
 );
 
 TRACE_EVENT(ntdpc_timer_expire,
