@@ -116,7 +116,7 @@ lines.append("%-16s %-21s %9s %9s %9s %5s %7s %7s %10s" % ("", "", "", "", "", "
 last = None
 for i, r in enumerate(rows):
     if i and r["group"].endswith("_stats") != rows[i - 1]["group"].endswith("_stats"):
-        lines.append("-- ntdpc loaded with latency_stats=1 (every insertion time-stamped):")
+        lines.append("-- ntdpc loaded with latency_stats=1 (insertions time-stamped, routines timed):")
     mech = r["mech"] + (" (ref)" if r["ref"] else "")
     lines.append("%-16s %-21s %9d %9d %9d %5d %7s %7s %10s" % (
         r["group"] if r["group"] != last else "", mech, r["median_ns"], r["p99_ns"],

@@ -6,10 +6,11 @@
  *   cat /sys/kernel/debug/ntdpc/stats
  *   echo 0 > /sys/kernel/debug/ntdpc/stats      # reset
  *
- * Queue-to-start latency needs a timestamp at insertion: it is taken while
- * the ntdpc_entry tracepoint is enabled or the latency_stats parameter is
- * on (off by default: a clock read on every insertion is most of what an
- * insertion costs), through one static key, and costs nothing otherwise.
+ * Queue-to-start latency needs a timestamp at insertion, and runtimes a
+ * clock read around each routine: they are taken while the ntdpc_entry,
+ * ntdpc_exit or ntdpc_drain tracepoint is enabled or the latency_stats
+ * parameter is on (off by default: clock reads would be most of what a DPC
+ * costs), through one static key, and cost nothing otherwise.
  */
 #include <linux/debugfs.h>
 #include <linux/moduleparam.h>
@@ -22,11 +23,11 @@ DEFINE_STATIC_KEY_FALSE(ntdpc_timing);
 static bool latency_stats;
 module_param(latency_stats, bool, 0444);
 MODULE_PARM_DESC(latency_stats,
-		 "Time-stamp every insertion for queue-to-start latency statistics (default 0: only while ntdpc_entry is traced)");
+		 "Time every insertion and routine for the latency and runtime statistics (default 0: only while traced)");
 
 static struct dentry *ntdpc_debugfs;
 
-/* Tracepoint registration of ntdpc_entry turns timestamps on too. */
+/* Registering ntdpc_entry, ntdpc_exit or ntdpc_drain turns timing on too. */
 int ntdpc_timing_reg(void)
 {
 	static_branch_inc(&ntdpc_timing);

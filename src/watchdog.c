@@ -241,6 +241,9 @@ static void ntdpc_watchdog_used(struct ntdpc_cpu *c, u64 now, u64 *routine,
  *	DpcWatchdogCount (remaining for this drain sequence) in milliseconds;
  *	a limit of 0 is off
  *
+ * The counts are what the watchdog's sampler has seen used, as NT's are
+ * clock ticks: they may show up to one sampling period more left than is.
+ *
  * Return: STATUS_SUCCESS inside an ordinary DPC routine; STATUS_UNSUCCESSFUL
  * elsewhere (a threaded DPC included: it runs at PASSIVE_LEVEL), or for a
  * NULL argument.

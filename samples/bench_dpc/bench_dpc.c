@@ -30,7 +30,7 @@
  *                  ntdpc trace events in between
  *
  * only= picks groups, tag= is appended to the group names of a load (the VM
- * script loads it once more with ntdpc's latency_stats=0, tag=_nostats).
+ * script loads it once more with ntdpc's latency_stats=1, tag=_stats).
  * Documentation/performance.rst explains the choices and the results.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt

@@ -34,7 +34,8 @@ expect trace-recorded grep -q "ntdpc_entry:.*routine=BenchDeferredRoutine" $T/tr
 echo 0 > $T/trace
 expect bench-trace-on-rmmod rmmod bench_dpc
 
-# Once more without ntdpc's insertion timestamps, to show what they cost.
+# Once more with ntdpc's insertion timestamps and routine times on
+# (latency_stats=1), to show what they cost.
 expect ntdpc-rmmod rmmod ntdpc
 expect load-stats insmod $M/ntdpc.ko latency_stats=1
 expect bench-stats insmod $M/bench_dpc.ko iterations="$ITERATIONS" only=insert,hardirq,tput tag=_stats
