@@ -115,49 +115,28 @@ static enum hrtimer_restart ntdpc_deliver_timer_fn(struct hrtimer *t)
 }
 
 /*
- * The queue lock on the insertion and drain paths, inline.  Kernels built without
- * CONFIG_INLINE_SPIN_LOCK (Debian's among them) call out of line for
+ * The queue lock on the insertion and drain paths, inline.  Kernels built
+ * without CONFIG_INLINE_SPIN_LOCK (Debian's among them) call out of line for
  * raw_spin_lock() and raw_spin_unlock(); on an insertion that is two calls
  * and returns of a path a tasklet does in one (Documentation/performance.rst).
  * These are the bodies such a call runs, from <linux/spinlock_api_smp.h>,
- * lockdep annotations included; uniprocessor kernels inline them anyway.
+ * lockdep annotations included.  Where those bodies call out of line
+ * themselves into unexported code (CONFIG_DEBUG_SPINLOCK, which lockdep
+ * selects), or do not exist (GENERIC_LOCKBREAK, uniprocessor), the ordinary
+ * calls are used.
  */
-static __always_inline void ntdpc_queue_lock(struct ntdpc_list *l)
-{
-#ifdef CONFIG_SMP
-	__raw_spin_lock(&l->lock);
+#if defined(CONFIG_SMP) && !defined(CONFIG_DEBUG_SPINLOCK) && \
+	!defined(CONFIG_GENERIC_LOCKBREAK)
+#define ntdpc_queue_lock(l)		__raw_spin_lock(&(l)->lock)
+#define ntdpc_queue_unlock(l)		__raw_spin_unlock(&(l)->lock)
+#define ntdpc_queue_lock_irq(l)		__raw_spin_lock_irq(&(l)->lock)
+#define ntdpc_queue_unlock_irq(l)	__raw_spin_unlock_irq(&(l)->lock)
 #else
-	raw_spin_lock(&l->lock);
+#define ntdpc_queue_lock(l)		raw_spin_lock(&(l)->lock)
+#define ntdpc_queue_unlock(l)		raw_spin_unlock(&(l)->lock)
+#define ntdpc_queue_lock_irq(l)		raw_spin_lock_irq(&(l)->lock)
+#define ntdpc_queue_unlock_irq(l)	raw_spin_unlock_irq(&(l)->lock)
 #endif
-}
-
-static __always_inline void ntdpc_queue_unlock(struct ntdpc_list *l)
-{
-#ifdef CONFIG_SMP
-	__raw_spin_unlock(&l->lock);
-#else
-	raw_spin_unlock(&l->lock);
-#endif
-}
-
-/* The same for the drain, which turns interrupts on around each routine. */
-static __always_inline void ntdpc_queue_lock_irq(struct ntdpc_list *l)
-{
-#ifdef CONFIG_SMP
-	__raw_spin_lock_irq(&l->lock);
-#else
-	raw_spin_lock_irq(&l->lock);
-#endif
-}
-
-static __always_inline void ntdpc_queue_unlock_irq(struct ntdpc_list *l)
-{
-#ifdef CONFIG_SMP
-	__raw_spin_unlock_irq(&l->lock);
-#else
-	raw_spin_unlock_irq(&l->lock);
-#endif
-}
 
 /*
  * The insertion proper, under the list's lock: DpcData from NULL to this
@@ -617,10 +596,12 @@ void ntdpc_queue_exit(void)
 		struct ntdpc_cpu *c = per_cpu_ptr(&ntdpc_cpus, cpu);
 
 		hrtimer_cancel(&c->deliver_timer);
-		ntdpc_watchdog_exit_cpu(c);
 		ntdpc_bh_exit_cpu(c);
 		WARN_ON_ONCE(!list_empty(&c->dpcs.head));
 		WARN_ON_ONCE(!list_empty(&c->threaded.head));
 	}
 	ntdpc_bh_exit();
+	/* Last: a drain that ran in the backend's teardown arms the sampler. */
+	for_each_possible_cpu(cpu)
+		ntdpc_watchdog_exit_cpu(per_cpu_ptr(&ntdpc_cpus, cpu));
 }

@@ -159,9 +159,14 @@ static enum hrtimer_restart ntdpc_watchdog_fn(struct hrtimer *t)
 	u64 now = ktime_to_ns(hrtimer_cb_get_time(t));
 	u64 period = ntdpc_watchdog_period();
 
-	/* Nothing drained for a whole period, or the limits are off: stop. */
+	/*
+	 * Nothing drained for a whole period, or the limits are off: stop.
+	 * Also when CPU hotplug moved the sampler off its dying CPU; the
+	 * CPU's drain starts it again once it is back.
+	 */
 	if (!period || (drains == wd->drains_seen &&
-			!READ_ONCE(wd->sequence_active))) {
+			!READ_ONCE(wd->sequence_active)) ||
+	    c->dpcs.cpu != smp_processor_id()) {
 		wd->routine_seen = 0;
 		wd->sequence_seen = 0;
 		WRITE_ONCE(wd->armed, false);
