@@ -53,6 +53,17 @@ struct ntdpc_list {
  * Everything below dpcs is protected by dpcs.lock unless noted.
  */
 /*
+ * What the watchdog's sampler saw of one thing it watches (the routine
+ * running, or the drain sequence): which one, by its count, when it first
+ * saw it (0: nothing running), and whether it has reported it.
+ */
+struct ntdpc_watched {
+	unsigned long id;
+	u64 seen;
+	bool reported;
+};
+
+/*
  * The DPC watchdog's sampler (watchdog.c): a per-CPU hrtimer that looks at
  * the drain while this CPU has DPC activity, the way NT's clock tick counts
  * the time a processor spends in DPCs.  Written by the sampler, in hardirq
@@ -64,14 +75,7 @@ struct ntdpc_watchdog {
 	bool sequence_active;		/* written by the drain */
 	unsigned long sequences;	/* ended; written by the drain */
 	unsigned long drains_seen;
-	/* The routine seen running: its routines count, first sight. */
-	unsigned long routine;
-	u64 routine_seen;
-	bool routine_reported;
-	/* The drain sequence seen running, likewise. */
-	unsigned long sequence;
-	u64 sequence_seen;
-	bool sequence_reported;
+	struct ntdpc_watched routine, sequence;
 };
 
 struct ntdpc_call;

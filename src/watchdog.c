@@ -100,55 +100,37 @@ static u64 ntdpc_watchdog_period(void)
 	return limit ? max_t(u64, limit / 4, NTDPC_WATCHDOG_MIN_PERIOD_NS) : 0;
 }
 
-/* The sampler looks at the routine running on its CPU. */
-static void ntdpc_watchdog_routine(struct ntdpc_cpu *c, u64 now)
+/*
+ * One look at a watched thing: @id names the one running now, if @running.
+ * Seen at two firings with the same id, it has run at least the time in
+ * between; past @limit it is reported, once.
+ */
+static void ntdpc_watchdog_look(struct ntdpc_cpu *c, struct ntdpc_watched *w,
+				bool running, unsigned long id, u64 now,
+				u64 limit, void *fn, bool cumulative)
 {
-	struct ntdpc_watchdog *wd = &c->wd;
-	struct ntdpc_call *call = READ_ONCE(c->running);
-	unsigned long routines = READ_ONCE(c->routines);
-	u64 limit = ntdpc_single_limit();
-
-	if (!call) {
-		wd->routine_seen = 0;
+	if (!running) {
+		w->seen = 0;
 		return;
 	}
-	if (!wd->routine_seen || wd->routine != routines) {
+	if (!w->seen || w->id != id) {
 		/* Started since the last firing. */
-		wd->routine = routines;
-		wd->routine_seen = now;
-		wd->routine_reported = false;
+		w->id = id;
+		w->seen = now;
+		w->reported = false;
 		return;
 	}
-	if (limit && !wd->routine_reported && now - wd->routine_seen > limit) {
-		wd->routine_reported = true;
-		ntdpc_watchdog_report(c, call->fn, now - wd->routine_seen, limit,
-				      false);
+	if (limit && !w->reported && now - w->seen > limit) {
+		w->reported = true;
+		ntdpc_watchdog_report(c, fn, now - w->seen, limit, cumulative);
 	}
 }
 
-/* ... and at the drain sequence, passes while the queue never emptied. */
-static void ntdpc_watchdog_sequence(struct ntdpc_cpu *c, u64 now)
+/* How long a watched thing has run, as far as the sampler has seen. */
+static u64 ntdpc_watched_for(struct ntdpc_watched *w, unsigned long id,
+			     u64 now)
 {
-	struct ntdpc_watchdog *wd = &c->wd;
-	unsigned long sequences = READ_ONCE(wd->sequences);
-	struct ntdpc_call *call = READ_ONCE(c->running);
-	u64 limit = ntdpc_cumulative_limit();
-
-	if (!READ_ONCE(wd->sequence_active)) {
-		wd->sequence_seen = 0;
-		return;
-	}
-	if (!wd->sequence_seen || wd->sequence != sequences) {
-		wd->sequence = sequences;
-		wd->sequence_seen = now;
-		wd->sequence_reported = false;
-		return;
-	}
-	if (limit && !wd->sequence_reported && now - wd->sequence_seen > limit) {
-		wd->sequence_reported = true;
-		ntdpc_watchdog_report(c, call ? call->fn : NULL,
-				      now - wd->sequence_seen, limit, true);
-	}
+	return w->seen && w->id == id ? now - w->seen : 0;
 }
 
 static enum hrtimer_restart ntdpc_watchdog_fn(struct hrtimer *t)
@@ -157,6 +139,7 @@ static enum hrtimer_restart ntdpc_watchdog_fn(struct hrtimer *t)
 	struct ntdpc_watchdog *wd = &c->wd;
 	unsigned long drains = READ_ONCE(c->stat_drains);
 	u64 now = ktime_to_ns(hrtimer_cb_get_time(t));
+	struct ntdpc_call *call;
 	u64 period = ntdpc_watchdog_period();
 
 	/*
@@ -167,14 +150,20 @@ static enum hrtimer_restart ntdpc_watchdog_fn(struct hrtimer *t)
 	if (!period || (drains == wd->drains_seen &&
 			!READ_ONCE(wd->sequence_active)) ||
 	    c->dpcs.cpu != smp_processor_id()) {
-		wd->routine_seen = 0;
-		wd->sequence_seen = 0;
+		wd->routine.seen = 0;
+		wd->sequence.seen = 0;
 		WRITE_ONCE(wd->armed, false);
 		return HRTIMER_NORESTART;
 	}
 	wd->drains_seen = drains;
-	ntdpc_watchdog_routine(c, now);
-	ntdpc_watchdog_sequence(c, now);
+	call = READ_ONCE(c->running);
+	/* The routine running on this CPU, and the drain sequence. */
+	ntdpc_watchdog_look(c, &wd->routine, call, READ_ONCE(c->routines), now,
+			    ntdpc_single_limit(), call ? call->fn : NULL, false);
+	ntdpc_watchdog_look(c, &wd->sequence, READ_ONCE(wd->sequence_active),
+			    READ_ONCE(wd->sequences), now,
+			    ntdpc_cumulative_limit(), call ? call->fn : NULL,
+			    true);
 	hrtimer_forward_now(t, ns_to_ktime(period));
 	return HRTIMER_RESTART;
 }
@@ -193,8 +182,8 @@ void ntdpc_watchdog_arm(struct ntdpc_cpu *c)
 	if (!period)
 		return;
 	c->wd.drains_seen = READ_ONCE(c->stat_drains) - 1;
-	c->wd.routine_seen = 0;
-	c->wd.sequence_seen = 0;
+	c->wd.routine.seen = 0;
+	c->wd.sequence.seen = 0;
 	WRITE_ONCE(c->wd.armed, true);
 	hrtimer_start(&c->wd.timer, ns_to_ktime(period),
 		      HRTIMER_MODE_REL_PINNED_HARD);
@@ -231,10 +220,8 @@ static void ntdpc_watchdog_used(struct ntdpc_cpu *c, u64 now, u64 *routine,
 	unsigned long flags;
 
 	local_irq_save(flags);
-	*routine = wd->routine_seen && wd->routine == c->routines ?
-		   now - wd->routine_seen : 0;
-	*sequence = wd->sequence_seen && wd->sequence == wd->sequences ?
-		    now - wd->sequence_seen : 0;
+	*routine = ntdpc_watched_for(&wd->routine, c->routines, now);
+	*sequence = ntdpc_watched_for(&wd->sequence, wd->sequences, now);
 	local_irq_restore(flags);
 }
 
