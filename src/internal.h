@@ -49,10 +49,6 @@ struct ntdpc_list {
 };
 
 /*
- * Per-CPU DPC state, the counterpart of the DPC fields of NT's KPRCB.
- * Everything below dpcs is protected by dpcs.lock unless noted.
- */
-/*
  * What the watchdog's sampler saw of one thing it watches (the routine
  * running, or the drain sequence): which one, by its count, when it first
  * saw it (0: nothing running), and whether it has reported it.
@@ -80,13 +76,16 @@ struct ntdpc_watchdog {
 
 struct ntdpc_call;
 
+/*
+ * Per-CPU DPC state, the counterpart of the DPC fields of NT's KPRCB.
+ * Everything below dpcs is protected by dpcs.lock unless noted.
+ */
 struct ntdpc_cpu {
 	struct ntdpc_list dpcs;
 	struct ntdpc_list threaded;	/* served by this CPU's ntdpc/N thread */
 
 	bool request_pending;		/* drain scheduled, not yet started */
 	bool draining;			/* the drain loop is running */
-	bool wake_pending;		/* ntdpc/N to wake once unlocked */
 	struct task_struct *thread;	/* ntdpc/N, set while it exists */
 
 	/* NT's request-rate bookkeeping (KPRCB DpcRequestRate & co). */

@@ -169,9 +169,15 @@ static __always_inline bool ntdpc_list_insert(struct ntdpc_list *l,
  * when the list becomes non-empty: it drains until empty, so a non-empty
  * list already has a wake-up on its way.
  */
-static noinline bool ntdpc_enqueue_threaded(struct ntdpc_cpu *c, PRKDPC dpc,
-					    PVOID arg1, PVOID arg2,
-					    UCHAR importance)
+enum ntdpc_threaded_queued {
+	NTDPC_THREADED_REJECTED,	/* already queued */
+	NTDPC_THREADED_QUEUED,
+	NTDPC_THREADED_WAKE,		/* queued on an empty list: wake ntdpc/N */
+};
+
+static noinline enum ntdpc_threaded_queued
+ntdpc_enqueue_threaded(struct ntdpc_cpu *c, PRKDPC dpc, PVOID arg1,
+		       PVOID arg2, UCHAR importance)
 {
 	struct ntdpc_list *l = &c->threaded;
 	bool queued, wake;
@@ -182,13 +188,10 @@ static noinline bool ntdpc_enqueue_threaded(struct ntdpc_cpu *c, PRKDPC dpc,
 	raw_spin_unlock(&l->lock);
 	if (!queued) {
 		ntdpc_stat_inc(c->stat_rejected);
-		return false;
+		return NTDPC_THREADED_REJECTED;
 	}
 	ntdpc_stat_inc(c->stat_threaded);
-	/* The thread's wake-up takes scheduler locks: not inside ours. */
-	if (wake)
-		c->wake_pending = true;
-	return true;
+	return wake ? NTDPC_THREADED_WAKE : NTDPC_THREADED_QUEUED;
 }
 
 /*
@@ -296,9 +299,12 @@ bool ntdpc_enqueue(PRKDPC dpc, PVOID arg1, PVOID arg2, int cpu, bool force,
 	threaded = unlikely(dpc->Type == ThreadedDpcObject) &&
 		   READ_ONCE(ThreadDpcEnable);
 	if (threaded) {
-		queued = ntdpc_enqueue_threaded(c, dpc, arg1, arg2, importance);
-		wake = c->wake_pending;
-		c->wake_pending = false;
+		enum ntdpc_threaded_queued how;
+
+		how = ntdpc_enqueue_threaded(c, dpc, arg1, arg2, importance);
+		queued = how != NTDPC_THREADED_REJECTED;
+		/* The wake-up takes scheduler locks: not inside ours. */
+		wake = how == NTDPC_THREADED_WAKE;
 	} else {
 		queued = ntdpc_list_insert(&c->dpcs, dpc, arg1, arg2,
 					   importance);
@@ -403,7 +409,7 @@ void ntdpc_retire_dpcs(struct ntdpc_cpu *c)
 		pass_start = ntdpc_clock();
 	ntdpc_queue_lock_irq(&c->dpcs);
 	c->request_pending = false;
-	WRITE_ONCE(c->draining, true);
+	c->draining = true;
 	ntdpc_stat_inc(c->stat_drains);
 	ntdpc_watchdog_pass(c);
 	while (!list_empty(&c->dpcs.head)) {
@@ -429,7 +435,7 @@ void ntdpc_retire_dpcs(struct ntdpc_cpu *c)
 
 		ntdpc_queue_lock_irq(&c->dpcs);
 	}
-	WRITE_ONCE(c->draining, false);
+	c->draining = false;
 	if (again)
 		ntdpc_bh_kick(c);
 	else
@@ -483,7 +489,7 @@ void ntdpc_queue_cpu_dead(unsigned int cpu)
 	struct ntdpc_cpu *to;
 	bool kick = false, wake;
 
-	/* Its sampler was moved to a live CPU: stop it there. */
+	/* Its sampler, which hotplug may have moved to a live CPU, stops. */
 	ntdpc_watchdog_exit_cpu(dead);
 	local_irq_disable();
 	to = this_cpu_ptr(&ntdpc_cpus);
@@ -492,7 +498,6 @@ void ntdpc_queue_cpu_dead(unsigned int cpu)
 	dead->dpcs.online = false;
 	dead->request_pending = false;
 	dead->draining = false;
-	dead->running = NULL;
 	ntdpc_watchdog_sequence_end(dead);
 	ntdpc_list_move(&dead->dpcs, &to->dpcs);
 	if (!list_empty(&to->dpcs.head) && !to->draining &&
