@@ -145,6 +145,20 @@ for line in open(sys.argv[1], errors="replace"):
         chunks.append(line)
 EOT
 fi
+
+# Under MTTCG a vCPU can still run translated code holding the breakpoint
+# that text_poke_bp() on another vCPU put in while flipping a jump label,
+# after the patch completed: the guest dies with "Oops: int3" in code that
+# is a NOP again.  Nothing of ntdpc's places an int3; the kernel's text
+# patching does, and on hardware its protocol makes this impossible, so the
+# emulator's run is repeated once, saying so (Documentation/testing.rst).
+if [ -z "${VM_INT3_RETRY:-}" ] && ! grep -q '^VMTEST DONE' "$log" &&
+   grep -q 'Oops: int3' "$log"; then
+	echo "vm: the guest hit a stale text-patching int3 (a QEMU TCG artifact, log kept as $log.int3); running it once more" >&2
+	mv "$log" "$log.int3"
+	VM_INT3_RETRY=1 exec "$NTDPC_REPO/scripts/vm.sh" "$series" "$script"
+fi
+
 passed=$(grep -c '^VMTEST PASS ' "$log" || true)
 failed=$(grep -c '^VMTEST FAIL ' "$log" || true)
 grep '^VMTEST FAIL ' "$log" || true
