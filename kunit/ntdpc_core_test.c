@@ -395,6 +395,54 @@ static void ntdpc_test_bad_input(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&p.runs), 0);
 }
 
+/*
+ * A queued KDPC whose links are scribbled on (freed and reused, say): the
+ * insertion next to it, KeRemoveQueueDpc() and the drain each report the
+ * corrupt queue instead of following the links, the drain abandons the
+ * queue, and the CPU's queue works again afterwards.
+ */
+static void ntdpc_test_corrupt_queue(struct kunit *test)
+{
+	long before = ntdpc_misuses(NTDPC_MISUSE_CORRUPT_QUEUE);
+	struct ntdpc_probe pa = {}, pb = {};
+	LIST_ENTRY stray;
+	KDPC a, b;
+	KIRQL old;
+
+	KeInitializeDpc(&a, ntdpc_probe_fn, &pa);
+	KeInitializeDpc(&b, ntdpc_probe_fn, &pb);
+	KeFlushQueuedDpcs();
+	KeRaiseIrql(DISPATCH_LEVEL, &old);
+	KUNIT_ASSERT_TRUE(test, KeInsertQueueDpc(&a, NULL, NULL));
+	stray.Flink = &stray;
+	stray.Blink = &stray;
+	a.DpcListEntry.Flink = &stray;
+	a.DpcListEntry.Blink = &stray;
+
+	/* B would go after A, whose forward link is wrong. */
+	KUNIT_EXPECT_FALSE(test, KeInsertQueueDpc(&b, NULL, NULL));
+	KUNIT_EXPECT_PTR_EQ(test, b.DpcData, NULL);
+	KUNIT_EXPECT_FALSE(test, KeRemoveQueueDpc(&a));
+	KUNIT_EXPECT_EQ(test, ntdpc_misuses(NTDPC_MISUSE_CORRUPT_QUEUE),
+			before + 2);
+	/* The drain finds A's links wrong: reported, A never runs. */
+	KeLowerIrql(old);
+	KeFlushQueuedDpcs();
+	KUNIT_EXPECT_EQ(test, atomic_read(&pa.runs), 0);
+	KUNIT_EXPECT_EQ(test, ntdpc_misuses(NTDPC_MISUSE_CORRUPT_QUEUE),
+			before + 3);
+	/* The stray entry was not written through. */
+	KUNIT_EXPECT_PTR_EQ(test, stray.Flink, &stray);
+	KUNIT_EXPECT_PTR_EQ(test, stray.Blink, &stray);
+
+	/* A stays claimed by the abandoned queue; the queue itself works. */
+	KUNIT_EXPECT_FALSE(test, KeInsertQueueDpc(&a, NULL, NULL));
+	KUNIT_EXPECT_TRUE(test, KeInsertQueueDpc(&b, NULL, NULL));
+	KeFlushQueuedDpcs();
+	KUNIT_EXPECT_EQ(test, atomic_read(&pb.runs), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&pa.runs), 0);
+}
+
 /* The drain yields after drain_budget DPCs and reschedules itself. */
 static void ntdpc_test_drain_budget(struct kunit *test)
 {
@@ -630,6 +678,7 @@ static struct kunit_case ntdpc_core_cases[] = {
 	KUNIT_CASE(ntdpc_test_flush_misuse),
 	KUNIT_CASE(ntdpc_test_io_request_dpc),
 	KUNIT_CASE(ntdpc_test_bad_input),
+	KUNIT_CASE(ntdpc_test_corrupt_queue),
 	KUNIT_CASE(ntdpc_test_drain_budget),
 	KUNIT_CASE(ntdpc_test_unload_purge),
 	KUNIT_CASE(ntdpc_test_unload_self_requeue),

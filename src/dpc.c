@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The KDPC object: initialisation, importance, target, and the NT calls that
- * queue and dequeue it.  The queues themselves are in queue.c.
+ * The KDPC object: initialisation, importance, target, and taking it off its
+ * queue.  KeInsertQueueDpc() is in queue.c, in one piece with the queue it
+ * inserts into.
  */
 #include <linux/cpumask.h>
 
@@ -57,46 +58,6 @@ void KeInitializeDpc(PRKDPC Dpc, PKDEFERRED_ROUTINE DeferredRoutine,
 EXPORT_SYMBOL_GPL(KeInitializeDpc);
 
 /**
- * KeInsertQueueDpc() - queue a DPC
- * @Dpc: an initialised DPC
- * @SystemArgument1: third argument of the routine
- * @SystemArgument2: fourth argument of the routine
- *
- * Callable at any IRQL, hardirq context included.  The DPC goes to its
- * target CPU's queue (KeSetTargetProcessorDpc()), or to the current CPU's;
- * HighImportance at the head, every other importance at the tail.  Queued at
- * PASSIVE_LEVEL on the current CPU (and not Low), it has run by the time this
- * returns; queued at DISPATCH_LEVEL or above, it runs once the CPU drops
- * below DISPATCH_LEVEL.
- *
- * Return: TRUE if queued.  FALSE if it was already queued, in which case
- * nothing changes, the system arguments included; FALSE also for a NULL or
- * uninitialised DPC, which is reported.
- */
-BOOLEAN KeInsertQueueDpc(PRKDPC Dpc, PVOID SystemArgument1,
-			 PVOID SystemArgument2)
-{
-	unsigned int number;
-	int cpu = -1;
-
-	if (!ntdpc_dpc_valid(Dpc, _RET_IP_))
-		return FALSE;
-	number = READ_ONCE(Dpc->Number);
-	if (ntdpc_dpc_targeted(number)) {
-		cpu = number - MAXIMUM_PROCESSORS;
-		if (unlikely(cpu >= nr_cpu_ids)) {
-			ntdpc_report_misuse(NTDPC_MISUSE_BAD_TARGET, _RET_IP_,
-					    "KDPC %p targets CPU %d, which cannot exist",
-					    Dpc, cpu);
-			return FALSE;
-		}
-	}
-	return ntdpc_enqueue(Dpc, SystemArgument1, SystemArgument2, cpu,
-			     false, _RET_IP_);
-}
-EXPORT_SYMBOL_GPL(KeInsertQueueDpc);
-
-/**
  * KeRemoveQueueDpc() - take a queued DPC off its queue
  * @Dpc: the DPC
  *
@@ -110,6 +71,7 @@ BOOLEAN KeRemoveQueueDpc(PRKDPC Dpc)
 	struct ntdpc_list *list;
 	unsigned long flags;
 	BOOLEAN removed = FALSE;
+	bool corrupt = false;
 
 	if (!ntdpc_dpc_valid(Dpc, _RET_IP_))
 		return FALSE;
@@ -119,13 +81,17 @@ BOOLEAN KeRemoveQueueDpc(PRKDPC Dpc)
 	raw_spin_lock_irqsave(&list->lock, flags);
 	/* Recheck: it may have been drained, or moved by CPU hotplug. */
 	if (Dpc->DpcData == list) {
-		list_del((struct list_head *)&Dpc->DpcListEntry);
-		list->depth--;
-		WRITE_ONCE(Dpc->DpcData, NULL);
-		ntdpc_stat_inc(list->stats.removed);
-		removed = TRUE;
+		corrupt = !ntdpc_list_unlink(ntdpc_dpc_entry(Dpc));
+		if (likely(!corrupt)) {
+			list->depth--;
+			WRITE_ONCE(Dpc->DpcData, NULL);
+			ntdpc_stat_inc(list->stats.removed);
+			removed = TRUE;
+		}
 	}
 	raw_spin_unlock_irqrestore(&list->lock, flags);
+	if (unlikely(corrupt))
+		ntdpc_report_corrupt(list, Dpc, _RET_IP_);
 	if (removed && trace_ntdpc_remove_enabled())
 		trace_ntdpc_remove(Dpc, ntdpc_routine_of(Dpc), list->cpu);
 	return removed;

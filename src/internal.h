@@ -145,6 +145,7 @@ enum ntdpc_misuse {
 	NTDPC_MISUSE_ROUTINE_IRQL,	/* routine returned at another IRQL */
 	NTDPC_MISUSE_GENERIC_DONE,	/* generic call without Done */
 	NTDPC_MISUSE_BAD_OBJECT,	/* bad event, timer or work item */
+	NTDPC_MISUSE_CORRUPT_QUEUE,	/* a DPC queue's links disagree */
 	NTDPC_MISUSE_NR,
 };
 
@@ -208,14 +209,57 @@ static inline struct list_head *ntdpc_dpc_entry(PKDPC dpc)
 }
 
 /*
+ * KDPC.DpcListEntry is linked the way NT's InsertHeadList, InsertTailList
+ * and RemoveEntryList link a LIST_ENTRY, with their check: the neighbours
+ * must point at each other (at the entry, for a removal), else the queue is
+ * corrupt, most likely by a queued KDPC freed or overwritten, and is not
+ * touched.  list_add() and list_del() make the same check, but out of line
+ * on kernels with CONFIG_DEBUG_LIST (Debian's): a call and a return per
+ * insertion and per DPC run, for four compares.
+ */
+static __always_inline bool ntdpc_list_link(struct list_head *entry,
+					    struct list_head *prev,
+					    struct list_head *next)
+{
+	if (unlikely(prev->next != next || next->prev != prev))
+		return false;
+	next->prev = entry;
+	entry->next = next;
+	entry->prev = prev;
+	WRITE_ONCE(prev->next, entry);
+	return true;
+}
+
+static __always_inline bool ntdpc_list_unlink(struct list_head *entry)
+{
+	struct list_head *prev = entry->prev, *next = entry->next;
+
+	if (unlikely(prev->next != entry || next->prev != entry))
+		return false;
+	next->prev = prev;
+	WRITE_ONCE(prev->next, next);
+	return true;
+}
+
+void ntdpc_report_corrupt(struct ntdpc_list *l, PKDPC dpc,
+			  unsigned long caller);
+void ntdpc_list_abandon(struct ntdpc_list *l);
+
+/*
  * Take the head of a non-empty list, under its lock.  DpcData is cleared
  * before the routine is called, so the routine may queue its DPC again.
+ * False if the list is corrupt: it has then been reported and abandoned.
  */
-static inline void ntdpc_list_pop(struct ntdpc_list *l, struct ntdpc_call *call)
+static __always_inline bool ntdpc_list_pop(struct ntdpc_list *l,
+					   struct ntdpc_call *call)
 {
 	PKDPC dpc = ntdpc_entry_dpc(l->head.next);
 
-	list_del(ntdpc_dpc_entry(dpc));
+	if (unlikely(!ntdpc_list_unlink(ntdpc_dpc_entry(dpc)))) {
+		ntdpc_report_corrupt(l, dpc, _THIS_IP_);
+		ntdpc_list_abandon(l);
+		return false;
+	}
 	l->depth--;
 	call->dpc = dpc;
 	call->routine = dpc->DeferredRoutine;
@@ -226,6 +270,7 @@ static inline void ntdpc_list_pop(struct ntdpc_list *l, struct ntdpc_call *call)
 	call->fn = ntdpc_routine_of(dpc);
 	/* The copies above are complete before anyone sees it unqueued. */
 	smp_store_release(&dpc->DpcData, NULL);
+	return true;
 }
 
 /*

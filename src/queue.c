@@ -138,6 +138,26 @@ static enum hrtimer_restart ntdpc_deliver_timer_fn(struct hrtimer *t)
 #define ntdpc_queue_unlock_irq(l)	raw_spin_unlock_irq(&(l)->lock)
 #endif
 
+/* A queue whose links disagree: say so, with the KDPC and the caller. */
+void ntdpc_report_corrupt(struct ntdpc_list *l, PKDPC dpc,
+			  unsigned long caller)
+{
+	ntdpc_report_misuse(NTDPC_MISUSE_CORRUPT_QUEUE, caller,
+			    "DPC queue of CPU %u is corrupt at KDPC %p (freed or reinitialised while queued?)",
+			    l->cpu, dpc);
+}
+
+/*
+ * A corrupt list cannot be walked: the drain starts it afresh.  The DPCs
+ * that were on it never run; each keeps its DpcData, so it is not queued
+ * again and KeRemoveQueueDpc() reports it.  Under the list's lock.
+ */
+void ntdpc_list_abandon(struct ntdpc_list *l)
+{
+	INIT_LIST_HEAD(&l->head);
+	l->depth = 0;
+}
+
 /*
  * The insertion proper, under the list's lock: DpcData from NULL to this
  * list by compare-and-swap (the same KDPC may be racing into another CPU's
@@ -145,17 +165,28 @@ static enum hrtimer_restart ntdpc_deliver_timer_fn(struct hrtimer *t)
  */
 static __always_inline bool ntdpc_list_insert(struct ntdpc_list *l,
 					      PRKDPC dpc, PVOID arg1,
-					      PVOID arg2, UCHAR importance)
+					      PVOID arg2, UCHAR importance,
+					      unsigned long caller)
 {
+	struct list_head *entry = ntdpc_dpc_entry(dpc), *prev, *next;
+
 	if (unlikely(cmpxchg(&dpc->DpcData, NULL, (PVOID)l)))
 		return false;
+	if (importance == HighImportance) {
+		prev = &l->head;
+		next = l->head.next;
+	} else {
+		prev = l->head.prev;
+		next = &l->head;
+	}
+	if (unlikely(!ntdpc_list_link(entry, prev, next))) {
+		WRITE_ONCE(dpc->DpcData, NULL);
+		ntdpc_report_corrupt(l, dpc, caller);
+		return false;
+	}
 	dpc->SystemArgument1 = arg1;
 	dpc->SystemArgument2 = arg2;
 	ntdpc_stamp(dpc);
-	if (importance == HighImportance)
-		list_add(ntdpc_dpc_entry(dpc), &l->head);
-	else
-		list_add_tail(ntdpc_dpc_entry(dpc), &l->head);
 	l->depth++;
 	if (unlikely(l->depth > READ_ONCE(l->stats.max_depth)))
 		WRITE_ONCE(l->stats.max_depth, l->depth);
@@ -177,14 +208,14 @@ enum ntdpc_threaded_queued {
 
 static noinline enum ntdpc_threaded_queued
 ntdpc_enqueue_threaded(struct ntdpc_cpu *c, PRKDPC dpc, PVOID arg1,
-		       PVOID arg2, UCHAR importance)
+		       PVOID arg2, UCHAR importance, unsigned long caller)
 {
 	struct ntdpc_list *l = &c->threaded;
 	bool queued, wake;
 
 	raw_spin_lock(&l->lock);
 	wake = list_empty(&l->head) && c->thread;
-	queued = ntdpc_list_insert(l, dpc, arg1, arg2, importance);
+	queued = ntdpc_list_insert(l, dpc, arg1, arg2, importance, caller);
 	raw_spin_unlock(&l->lock);
 	if (!queued) {
 		ntdpc_stat_inc(c->stat_rejected);
@@ -243,28 +274,20 @@ static noinline void ntdpc_trace_queue(struct ntdpc_cpu *c, PRKDPC dpc,
 				     READ_ONCE(c->dpcs.depth), caller);
 }
 
-/**
- * ntdpc_enqueue() - queue a DPC on a CPU's queue
- * @dpc: an initialised DPC
- * @arg1: SystemArgument1, stored only if the DPC is queued by this call
- * @arg2: SystemArgument2, likewise
- * @cpu: target CPU, or -1 for the current CPU
- * @force: request delivery at once whatever the importance (flush markers)
- * @caller: return address reported by the ntdpc_queue tracepoint
- *
- * Called at any IRQL.  At PASSIVE_LEVEL or APC_LEVEL bottom halves are held
- * around the insertion, so that a DPC queued on the current CPU has run by
- * the time this returns: local_bh_enable() is Linux's "IRQL drops below
- * DISPATCH_LEVEL".
+/*
+ * The insertion behind KeInsertQueueDpc() and ntdpc_enqueue(), which say
+ * what the arguments are.  Called at any IRQL.  At PASSIVE_LEVEL or
+ * APC_LEVEL bottom halves are held around the insertion, so that a DPC
+ * queued on the current CPU has run by the time this returns:
+ * local_bh_enable() is Linux's "IRQL drops below DISPATCH_LEVEL".
  *
  * The path of an ordinary DPC is kept to one function with nothing called
  * but the kick: everything else (threaded DPCs, an offline target, tracing,
  * a module being unloaded) is out of line.
- *
- * Return: true if the DPC was queued, false if it was already queued.
  */
-bool ntdpc_enqueue(PRKDPC dpc, PVOID arg1, PVOID arg2, int cpu, bool force,
-		   unsigned long caller)
+static __always_inline bool __ntdpc_enqueue(PRKDPC dpc, PVOID arg1,
+					    PVOID arg2, int cpu, bool force,
+					    unsigned long caller)
 {
 	UCHAR importance = READ_ONCE(dpc->Importance);
 	bool queued, threaded, kick = false, wake = false;
@@ -301,13 +324,14 @@ bool ntdpc_enqueue(PRKDPC dpc, PVOID arg1, PVOID arg2, int cpu, bool force,
 	if (threaded) {
 		enum ntdpc_threaded_queued how;
 
-		how = ntdpc_enqueue_threaded(c, dpc, arg1, arg2, importance);
+		how = ntdpc_enqueue_threaded(c, dpc, arg1, arg2, importance,
+					     caller);
 		queued = how != NTDPC_THREADED_REJECTED;
 		/* The wake-up takes scheduler locks: not inside ours. */
 		wake = how == NTDPC_THREADED_WAKE;
 	} else {
 		queued = ntdpc_list_insert(&c->dpcs, dpc, arg1, arg2,
-					   importance);
+					   importance, caller);
 		if (likely(queued))
 			kick = ntdpc_request(c, importance, local, force);
 		else
@@ -331,6 +355,64 @@ out_irq:
 		local_bh_enable();
 	return queued;
 }
+
+/**
+ * ntdpc_enqueue() - queue a DPC on a CPU's queue, for ntdpc's own callers
+ * @dpc: an initialised DPC
+ * @arg1: SystemArgument1, stored only if the DPC is queued by this call
+ * @arg2: SystemArgument2, likewise
+ * @cpu: target CPU, or -1 for the current CPU
+ * @force: request delivery at once whatever the importance (flush markers)
+ * @caller: return address reported by the ntdpc_queue tracepoint
+ *
+ * Return: true if the DPC was queued, false if it was already queued.
+ */
+bool ntdpc_enqueue(PRKDPC dpc, PVOID arg1, PVOID arg2, int cpu, bool force,
+		   unsigned long caller)
+{
+	return __ntdpc_enqueue(dpc, arg1, arg2, cpu, force, caller);
+}
+
+/**
+ * KeInsertQueueDpc() - queue a DPC
+ * @Dpc: an initialised DPC
+ * @SystemArgument1: third argument of the routine
+ * @SystemArgument2: fourth argument of the routine
+ *
+ * Callable at any IRQL, hardirq context included.  The DPC goes to its
+ * target CPU's queue (KeSetTargetProcessorDpc()), or to the current CPU's;
+ * HighImportance at the head, every other importance at the tail.  Queued at
+ * PASSIVE_LEVEL on the current CPU (and not Low), it has run by the time this
+ * returns; queued at DISPATCH_LEVEL or above, it runs once the CPU drops
+ * below DISPATCH_LEVEL.
+ *
+ * Return: TRUE if queued.  FALSE if it was already queued, in which case
+ * nothing changes, the system arguments included; FALSE also for a NULL or
+ * uninitialised DPC, which is reported.
+ */
+BOOLEAN KeInsertQueueDpc(PRKDPC Dpc, PVOID SystemArgument1,
+			 PVOID SystemArgument2)
+{
+	unsigned int number;
+	int cpu = -1;
+
+	if (!ntdpc_dpc_valid(Dpc, _RET_IP_))
+		return FALSE;
+	number = READ_ONCE(Dpc->Number);
+	if (ntdpc_dpc_targeted(number)) {
+		cpu = number - MAXIMUM_PROCESSORS;
+		if (unlikely(cpu >= nr_cpu_ids)) {
+			ntdpc_report_misuse(NTDPC_MISUSE_BAD_TARGET, _RET_IP_,
+					    "KDPC %p targets CPU %d, which cannot exist",
+					    Dpc, cpu);
+			return FALSE;
+		}
+	}
+	/* Inline: a driver's insertion is one call, as a tasklet's is. */
+	return __ntdpc_enqueue(Dpc, SystemArgument1, SystemArgument2, cpu,
+			       false, _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(KeInsertQueueDpc);
 
 /* A routine came back at another IRQL than it was called at. */
 static noinline void ntdpc_check_routine_irql(PKDEFERRED_ROUTINE routine)
@@ -421,7 +503,8 @@ void ntdpc_retire_dpcs(struct ntdpc_cpu *c)
 			again = true;
 			break;
 		}
-		ntdpc_list_pop(&c->dpcs, &call);
+		if (unlikely(!ntdpc_list_pop(&c->dpcs, &call)))
+			break;
 		ntdpc_queue_unlock_irq(&c->dpcs);
 
 		if (static_branch_unlikely(&ntdpc_timing))

@@ -58,7 +58,8 @@ static void ntdpc_thread_fn(unsigned int cpu)
 		u64 start = 0;
 		bool timed;
 
-		ntdpc_list_pop(&c->threaded, &call);
+		if (unlikely(!ntdpc_list_pop(&c->threaded, &call)))
+			break;
 		raw_spin_unlock_irq(&c->threaded.lock);
 
 		timed = static_branch_unlikely(&ntdpc_timing);
