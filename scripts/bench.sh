@@ -4,7 +4,7 @@
 # `make bench`: ntdpc against tasklets, workqueues, irq_work and IPIs in a
 # 4-vCPU VM (samples/bench_dpc, driven by tests/vm/bench.sh), one table.
 #
-#   scripts/bench.sh [--smoke] [6.1|6.12]
+#   scripts/bench.sh [--smoke|--profile] [6.1|6.12]
 #
 # Under QEMU TCG the absolute times are emulated and noisy; what means
 # something is each row's ratio to the reference row of its group, measured
@@ -14,21 +14,36 @@
 # checks that every expected row is there with sane numbers (n > 0,
 # median <= p99 <= max); it fails on a missing or insane row.  Without it
 # the performance targets are reported, not enforced: timing under emulation
-# is no pass/fail criterion.
+# is no pass/fail criterion.  --profile instead runs the insert, tput and
+# depth groups under perf in the guest (tests/vm/profile.sh, 20000
+# iterations) and writes its reports to out/bench/profile-<group>.txt.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
-smoke=0
-if [ "${1:-}" = --smoke ]; then
-	smoke=1
-	shift
-fi
+smoke=0 profile=0
+case "${1:-}" in
+--smoke)	smoke=1; shift ;;
+--profile)	profile=1; shift ;;
+esac
 series=${1:-6.1}
 cd "$NTDPC_REPO"
 out=$NTDPC_OUT/bench
 mkdir -p "$out"
 
 scripts/install-deps.sh build vm backports
+if [ $profile -eq 1 ]; then
+	scripts/install-deps.sh profile
+	status=0
+	VM_PERF=1 VM_TIMEOUT=${VM_TIMEOUT:-900} scripts/vm.sh "$series" tests/vm/profile.sh ||
+		status=$?
+	rm -f "$out"/profile-*.txt
+	for f in "$NTDPC_OUT/vm-$series/files"/profile-*.txt; do
+		[ -f "$f" ] || continue
+		cp "$f" "$out/"
+		echo "bench: $out/$(basename "$f")"
+	done
+	exit $status
+fi
 guest=tests/vm/bench.sh
 if [ $smoke -eq 1 ]; then
 	# The guest cannot be given an environment: prepend the count.

@@ -5,7 +5,7 @@
 # Idempotent: packages already present are skipped, so `make check` may call
 # it every time.  Needs root (apt-get); prints what it installs.
 #
-# Usage: scripts/install-deps.sh [build|kunit|lint|dkms|vm|report|backports|all]...
+# Usage: scripts/install-deps.sh [build|kunit|lint|dkms|vm|profile|report|backports|all]...
 set -euo pipefail
 
 want=("$@")
@@ -21,13 +21,15 @@ for w in "${want[@]}"; do
 	dkms)	pkgs+=(dkms) ;;
 	vm)	pkgs+=(qemu-system-x86 busybox-static cpio gzip build-essential bc kmod \
 		       trace-cmd python3) ;;
+	profile) pkgs+=(linux-perf binutils) ;;
 	report)	pkgs+=(build-essential pkg-config libtracecmd-dev libtraceevent-dev \
 		       libtracefs-dev trace-cmd python3) ;;
 	backports) ;;
 	all)	pkgs+=(build-essential bc flex bison libelf-dev libssl-dev \
 		       kmod python3 xz-utils linux-source-6.1 linux-headers-amd64 \
 		       qemu-system-x86 sparse dkms busybox-static cpio trace-cmd \
-		       pkg-config libtracecmd-dev libtraceevent-dev libtracefs-dev)
+		       pkg-config libtracecmd-dev libtraceevent-dev libtracefs-dev \
+		       linux-perf binutils)
 		want+=(backports) ;;
 	*)	echo "install-deps: unknown set '$w'" >&2; exit 2 ;;
 	esac

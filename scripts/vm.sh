@@ -7,8 +7,9 @@
 #
 #   scripts/vm.sh <kernel-series> <guest-script>      e.g. 6.1 tests/vm/modules.sh
 #
-# The guest has QEMU's edu PCI device, trace-cmd (with its libraries), and
-# in /modules ntdpc.ko, every module of samples/ and ntdpc_vmtest.ko.  It sends files back with
+# The guest has QEMU's edu PCI device, trace-cmd (with its libraries; perf
+# and objdump too with VM_PERF=1), and in /modules ntdpc.ko, every module of
+# samples/ and ntdpc_vmtest.ko.  It sends files back with
 # "vmexport FILE [NAME]" (base64 over a second serial port); they land in
 # out/vm-<series>/files/.
 #
@@ -71,13 +72,18 @@ cp "$build/ntdpc.ko" "$build"/samples/*/*.ko "$build/tests/vm/ntdpc_vmtest.ko" \
 cp "$script" "$root/test.sh"
 cp tests/vm/lib.sh "$root/vmlib.sh"
 
-# trace-cmd and the shared libraries it needs, at the paths it expects.
-tc=$(command -v trace-cmd)
+# trace-cmd (and with VM_PERF=1 perf and objdump, for perf annotate: 50 MB
+# more) and the shared libraries they need, at the paths they expect.
+tools=(trace-cmd)
+[ "${VM_PERF:-0}" = 1 ] && tools+=(perf objdump)
 mkdir -p "$root/usr/bin"
-cp "$tc" "$root/usr/bin/trace-cmd"
-for lib in $(ldd "$tc" | awk '/=>/ {print $3} /^\t\/lib/ {print $1}'); do
-	mkdir -p "$root$(dirname "$lib")"
-	cp -L "$lib" "$root$lib"
+for tool in "${tools[@]}"; do
+	bin=$(command -v "$tool")
+	cp "$bin" "$root/usr/bin/$tool"
+	for lib in $(ldd "$bin" | awk '/=>/ {print $3} /^\t\/lib/ {print $1}'); do
+		mkdir -p "$root$(dirname "$lib")"
+		cp -L "$lib" "$root$lib"
+	done
 done
 mkdir -p "$root/lib64"
 cp -L /lib64/ld-linux-x86-64.so.2 "$root/lib64/"
