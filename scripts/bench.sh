@@ -15,7 +15,7 @@
 # median <= p99 <= max); it fails on a missing or insane row.  Without it
 # the performance targets are reported, not enforced: timing under emulation
 # is no pass/fail criterion.  --profile instead runs the insert, tput and
-# depth groups under perf in the guest (tests/vm/profile.sh, 20000
+# depth groups under perf in the guest (tests/vm/profile.sh, 200000
 # iterations) and writes its reports to out/bench/profile-<group>.txt.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
