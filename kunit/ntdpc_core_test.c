@@ -441,6 +441,20 @@ static void ntdpc_test_corrupt_queue(struct kunit *test)
 	KeFlushQueuedDpcs();
 	KUNIT_EXPECT_EQ(test, atomic_read(&pb.runs), 1);
 	KUNIT_EXPECT_EQ(test, atomic_read(&pa.runs), 0);
+
+	/*
+	 * A queued KDPC initialised again (DpcData cleared, still linked) and
+	 * queued again is refused, not linked to itself; it runs once.
+	 */
+	KeRaiseIrql(DISPATCH_LEVEL, &old);
+	KUNIT_ASSERT_TRUE(test, KeInsertQueueDpc(&b, NULL, NULL));
+	KeInitializeDpc(&b, ntdpc_probe_fn, &pb);
+	KUNIT_EXPECT_FALSE(test, KeInsertQueueDpc(&b, NULL, NULL));
+	KUNIT_EXPECT_EQ(test, ntdpc_misuses(NTDPC_MISUSE_CORRUPT_QUEUE),
+			before + 4);
+	KeLowerIrql(old);
+	KeFlushQueuedDpcs();
+	KUNIT_EXPECT_EQ(test, atomic_read(&pb.runs), 2);
 }
 
 /* The drain yields after drain_budget DPCs and reschedules itself. */

@@ -213,15 +213,18 @@ static inline struct list_head *ntdpc_dpc_entry(PKDPC dpc)
  * and RemoveEntryList link a LIST_ENTRY, with their check: the neighbours
  * must point at each other (at the entry, for a removal), else the queue is
  * corrupt, most likely by a queued KDPC freed or overwritten, and is not
- * touched.  list_add() and list_del() make the same check, but out of line
- * on kernels with CONFIG_DEBUG_LIST (Debian's): a call and a return per
- * insertion and per DPC run, for four compares.
+ * touched.  As in list_add()'s check, an entry is also refused next to
+ * itself: a queued KDPC passed to KeInitializeDpc(), which clears DpcData,
+ * and queued again.  list_add() and list_del() make these checks, but out
+ * of line on kernels with CONFIG_DEBUG_LIST (Debian's): a call and a return
+ * per insertion and per DPC run, for a few compares.
  */
 static __always_inline bool ntdpc_list_link(struct list_head *entry,
 					    struct list_head *prev,
 					    struct list_head *next)
 {
-	if (unlikely(prev->next != next || next->prev != prev))
+	if (unlikely(prev->next != next || next->prev != prev ||
+		     entry == prev || entry == next))
 		return false;
 	next->prev = entry;
 	entry->next = next;
@@ -234,7 +237,9 @@ static __always_inline bool ntdpc_list_unlink(struct list_head *entry)
 {
 	struct list_head *prev = entry->prev, *next = entry->next;
 
-	if (unlikely(prev->next != entry || next->prev != entry))
+	/* Linked to itself, it is on no list: a list has its head too. */
+	if (unlikely(prev->next != entry || next->prev != entry ||
+		     next == entry))
 		return false;
 	next->prev = prev;
 	WRITE_ONCE(prev->next, next);
