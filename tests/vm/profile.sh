@@ -18,8 +18,7 @@ FREQ=${FREQ:-20000}
 # Annotated (ntdpc's MODSYMS from ntdpc.ko, the rest from kcore), and
 # (SHARED) shown with the call chains of their samples, as both mechanisms go
 # through them.
-MODSYMS="KeInsertQueueDpc ntdpc_enqueue ntdpc_retire_dpcs __raw_spin_unlock_irq
-ntdpc_tasklet_fn"
+MODSYMS="KeInsertQueueDpc ntdpc_retire_dpcs ntdpc_tasklet_fn"
 SYMS="__tasklet_hi_schedule __tasklet_schedule_common raise_softirq_irqoff
 tasklet_action_common.constprop.0 tasklet_hi_action tasklet_clear_sched
 __local_bh_enable_ip __list_add_valid __list_del_entry_valid _raw_spin_lock
@@ -53,6 +52,18 @@ echo 4 > /proc/sys/kernel/printk
 # report ARGS...: perf report to stdout without its comment lines.
 report() { perf report --stdio -n "$@" 2>&1 | grep -v -e '^$' -e '^#$' -e 'To display' -e 'tips.txt'; }
 
+# annotate DATA SYMBOL...: perf annotate of each, without blank lines.
+annotate() {
+	perf_data=$1
+	shift
+	for sym in "$@"; do
+		echo
+		echo "== perf annotate $sym"
+		perf annotate -i "$perf_data" --stdio --percent-type local-period \
+			"$sym" 2>&1 | grep -v '^\s*$'
+	done
+}
+
 # profile GROUP CPUS: CPUS is "-C 1" (the runner's CPU) or "-a".
 profile() {
 	out=/tmp/profile-$1.txt
@@ -78,20 +89,12 @@ profile() {
 		echo "== self time of the shared symbols by call chain (callee first)"
 		report -i "$data" --no-children -g folded,0.2,callee --max-stack 6 \
 			--sort sym --symbols "$SHARED"
-		for sym in $SYMS; do
-			echo
-			echo "== perf annotate $sym"
-			perf annotate -i "$data" --stdio --percent-type local-period \
-				"$sym" 2>&1 | grep -v '^\s*$'
-		done
+		# shellcheck disable=SC2086 # lists of symbols, one word each
+		annotate "$data" $SYMS
 		: > /tmp/nokcore
 		mount -o bind /tmp/nokcore /proc/kcore
-		for sym in $MODSYMS; do
-			echo
-			echo "== perf annotate $sym"
-			perf annotate -i "$data" --stdio --percent-type local-period \
-				"$sym" 2>&1 | grep -v '^\s*$'
-		done
+		# shellcheck disable=SC2086
+		annotate "$data" $MODSYMS
 		umount /proc/kcore
 	} > "$out"
 	expect "perf-report-$1" grep -q 'KeInsertQueueDpc' "$out"
