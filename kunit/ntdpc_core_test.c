@@ -399,47 +399,61 @@ static void ntdpc_test_bad_input(struct kunit *test)
  * A queued KDPC whose links are scribbled on (freed and reused, say): the
  * insertion next to it, KeRemoveQueueDpc() and the drain each report the
  * corrupt queue instead of following the links, the drain abandons the
- * queue, and the CPU's queue works again afterwards.
+ * queue (a DPC behind the bad one does not run and stays claimed until it
+ * is initialised again), and the CPU's queue works again afterwards.
  */
 static void ntdpc_test_corrupt_queue(struct kunit *test)
 {
 	long before = ntdpc_misuses(NTDPC_MISUSE_CORRUPT_QUEUE);
-	struct ntdpc_probe pa = {}, pb = {};
+	struct ntdpc_probe pa = {}, pb = {}, pc = {};
 	LIST_ENTRY stray;
-	KDPC a, b;
+	KDPC a, b, c;
 	KIRQL old;
 
 	KeInitializeDpc(&a, ntdpc_probe_fn, &pa);
 	KeInitializeDpc(&b, ntdpc_probe_fn, &pb);
+	KeInitializeDpc(&c, ntdpc_probe_fn, &pc);
+	KeSetImportanceDpc(&b, HighImportance);
 	KeFlushQueuedDpcs();
 	KeRaiseIrql(DISPATCH_LEVEL, &old);
 	KUNIT_ASSERT_TRUE(test, KeInsertQueueDpc(&a, NULL, NULL));
+	KUNIT_ASSERT_TRUE(test, KeInsertQueueDpc(&c, NULL, NULL));
 	stray.Flink = &stray;
 	stray.Blink = &stray;
 	a.DpcListEntry.Flink = &stray;
 	a.DpcListEntry.Blink = &stray;
 
-	/* B would go after A, whose forward link is wrong. */
+	/* High, B would go before A, whose backward link is wrong. */
 	KUNIT_EXPECT_FALSE(test, KeInsertQueueDpc(&b, NULL, NULL));
 	KUNIT_EXPECT_PTR_EQ(test, b.DpcData, NULL);
 	KUNIT_EXPECT_FALSE(test, KeRemoveQueueDpc(&a));
 	KUNIT_EXPECT_EQ(test, ntdpc_misuses(NTDPC_MISUSE_CORRUPT_QUEUE),
 			before + 2);
-	/* The drain finds A's links wrong: reported, A never runs. */
+	/* The drain finds A's links wrong: reported, A and C never run. */
 	KeLowerIrql(old);
 	KeFlushQueuedDpcs();
 	KUNIT_EXPECT_EQ(test, atomic_read(&pa.runs), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&pc.runs), 0);
 	KUNIT_EXPECT_EQ(test, ntdpc_misuses(NTDPC_MISUSE_CORRUPT_QUEUE),
 			before + 3);
 	/* The stray entry was not written through. */
 	KUNIT_EXPECT_PTR_EQ(test, stray.Flink, &stray);
 	KUNIT_EXPECT_PTR_EQ(test, stray.Blink, &stray);
 
-	/* A stays claimed by the abandoned queue; the queue itself works. */
+	/* A and C stay claimed by the abandoned queue; C was unhooked. */
 	KUNIT_EXPECT_FALSE(test, KeInsertQueueDpc(&a, NULL, NULL));
+	KUNIT_EXPECT_FALSE(test, KeInsertQueueDpc(&c, NULL, NULL));
+	KUNIT_EXPECT_PTR_EQ(test, c.DpcListEntry.Flink, &c.DpcListEntry);
+	KUNIT_EXPECT_FALSE(test, KeRemoveQueueDpc(&c));
+	KUNIT_EXPECT_EQ(test, ntdpc_misuses(NTDPC_MISUSE_CORRUPT_QUEUE),
+			before + 4);
+	/* The queue itself works, and so does C once initialised again. */
+	KeInitializeDpc(&c, ntdpc_probe_fn, &pc);
 	KUNIT_EXPECT_TRUE(test, KeInsertQueueDpc(&b, NULL, NULL));
+	KUNIT_EXPECT_TRUE(test, KeInsertQueueDpc(&c, NULL, NULL));
 	KeFlushQueuedDpcs();
 	KUNIT_EXPECT_EQ(test, atomic_read(&pb.runs), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&pc.runs), 1);
 	KUNIT_EXPECT_EQ(test, atomic_read(&pa.runs), 0);
 
 	/*
@@ -451,7 +465,7 @@ static void ntdpc_test_corrupt_queue(struct kunit *test)
 	KeInitializeDpc(&b, ntdpc_probe_fn, &pb);
 	KUNIT_EXPECT_FALSE(test, KeInsertQueueDpc(&b, NULL, NULL));
 	KUNIT_EXPECT_EQ(test, ntdpc_misuses(NTDPC_MISUSE_CORRUPT_QUEUE),
-			before + 4);
+			before + 5);
 	KeLowerIrql(old);
 	KeFlushQueuedDpcs();
 	KUNIT_EXPECT_EQ(test, atomic_read(&pb.runs), 2);

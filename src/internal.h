@@ -248,7 +248,7 @@ static __always_inline bool ntdpc_list_unlink(struct list_head *entry)
 
 void ntdpc_report_corrupt(struct ntdpc_list *l, PKDPC dpc,
 			  unsigned long caller);
-void ntdpc_list_abandon(struct ntdpc_list *l);
+void ntdpc_list_abandon(struct ntdpc_list *l, struct list_head *bad);
 
 /*
  * Take the head of a non-empty list, under its lock.  DpcData is cleared
@@ -262,7 +262,7 @@ static __always_inline bool ntdpc_list_pop(struct ntdpc_list *l,
 
 	if (unlikely(!ntdpc_list_unlink(ntdpc_dpc_entry(dpc)))) {
 		ntdpc_report_corrupt(l, dpc, _THIS_IP_);
-		ntdpc_list_abandon(l);
+		ntdpc_list_abandon(l, ntdpc_dpc_entry(dpc));
 		return false;
 	}
 	l->depth--;

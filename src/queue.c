@@ -176,12 +176,24 @@ void ntdpc_report_corrupt(struct ntdpc_list *l, PKDPC dpc,
 }
 
 /*
- * A corrupt list cannot be walked: the drain starts it afresh.  The DPCs
- * that were on it never run; each keeps its DpcData, so it is not queued
- * again and KeRemoveQueueDpc() reports it.  Under the list's lock.
+ * A list whose first entry, @bad, is corrupt cannot be drained: it starts
+ * afresh.  The DPCs that were on it never run and keep their DpcData, so
+ * they are not queued again until KeInitializeDpc().  Those still reachable
+ * from the tail with consistent links are unhooked (linked to themselves),
+ * so that KeRemoveQueueDpc() reports them instead of writing through their
+ * stale neighbours.  Under the list's lock.
  */
-void ntdpc_list_abandon(struct ntdpc_list *l)
+void ntdpc_list_abandon(struct ntdpc_list *l, struct list_head *bad)
 {
+	struct list_head *pos = l->head.prev, *next = &l->head, *prev;
+	unsigned int left = l->depth;
+
+	while (pos != bad && pos != &l->head && left-- && pos->next == next) {
+		prev = pos->prev;
+		INIT_LIST_HEAD(pos);
+		next = pos;
+		pos = prev;
+	}
 	INIT_LIST_HEAD(&l->head);
 	l->depth = 0;
 }
