@@ -171,12 +171,18 @@ static inline bool ntdpc_dpc_valid(PRKDPC dpc, unsigned long caller)
 
 VOID ntdpc_io_dpc(PKDPC Dpc, PVOID DeferredContext, PVOID Irp, PVOID Context);
 
-/* The driver's own routine behind a DPC: a device's DpcForIsr, say. */
+/* The driver's own routine behind a DPC's: a device's DpcForIsr, say. */
+static inline void *ntdpc_driver_routine(PKDEFERRED_ROUTINE routine,
+					 PVOID ctx)
+{
+	if (unlikely(routine == ntdpc_io_dpc))
+		return ((PDEVICE_OBJECT)ctx)->DpcForIsr;
+	return routine;
+}
+
 static inline void *ntdpc_routine_of(PKDPC dpc)
 {
-	if (unlikely(dpc->DeferredRoutine == ntdpc_io_dpc))
-		return ((PDEVICE_OBJECT)dpc->DeferredContext)->DpcForIsr;
-	return dpc->DeferredRoutine;
+	return ntdpc_driver_routine(dpc->DeferredRoutine, dpc->DeferredContext);
 }
 
 /* queue.c */
@@ -195,8 +201,13 @@ struct ntdpc_call {
 	PKDEFERRED_ROUTINE routine;
 	PVOID ctx, arg1, arg2;
 	u64 queued_at;
-	void *fn;		/* the driver's routine, for reports */
 };
+
+/* The driver's routine, for reports: derived only when one is made. */
+static inline void *ntdpc_call_routine(const struct ntdpc_call *call)
+{
+	return ntdpc_driver_routine(call->routine, call->ctx);
+}
 
 static inline PKDPC ntdpc_entry_dpc(struct list_head *entry)
 {
@@ -272,7 +283,6 @@ static __always_inline bool ntdpc_list_pop(struct ntdpc_list *l,
 	call->arg1 = dpc->SystemArgument1;
 	call->arg2 = dpc->SystemArgument2;
 	call->queued_at = dpc->NtdpcQueuedAt;
-	call->fn = ntdpc_routine_of(dpc);
 	/* The copies above are complete before anyone sees it unqueued. */
 	smp_store_release(&dpc->DpcData, NULL);
 	return true;
@@ -329,7 +339,8 @@ static inline void ntdpc_account_entry(struct ntdpc_list *l,
 		ntdpc_stat_max(l->stats.max_latency_ns, latency);
 	}
 	if (trace_ntdpc_entry_enabled())
-		trace_ntdpc_entry(call->dpc, call->fn, threaded, latency);
+		trace_ntdpc_entry(call->dpc, ntdpc_call_routine(call), threaded,
+				  latency);
 }
 
 static inline void ntdpc_account_exit(struct ntdpc_list *l,
@@ -339,7 +350,8 @@ static inline void ntdpc_account_exit(struct ntdpc_list *l,
 	WRITE_ONCE(l->stats.time_ns, READ_ONCE(l->stats.time_ns) + runtime);
 	ntdpc_stat_max(l->stats.max_runtime_ns, runtime);
 	if (trace_ntdpc_exit_enabled())
-		trace_ntdpc_exit(call->dpc, call->fn, threaded, runtime);
+		trace_ntdpc_exit(call->dpc, ntdpc_call_routine(call), threaded,
+				 runtime);
 }
 
 int ntdpc_stats_init(void);

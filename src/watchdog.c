@@ -141,6 +141,7 @@ static enum hrtimer_restart ntdpc_watchdog_fn(struct hrtimer *t)
 	u64 now = ktime_to_ns(hrtimer_cb_get_time(t));
 	struct ntdpc_call *call;
 	u64 period = ntdpc_watchdog_period();
+	void *fn;
 
 	/*
 	 * Nothing drained for a whole period, or the limits are off: stop.
@@ -157,13 +158,13 @@ static enum hrtimer_restart ntdpc_watchdog_fn(struct hrtimer *t)
 	}
 	wd->drains_seen = drains;
 	call = READ_ONCE(c->running);
+	fn = call ? ntdpc_call_routine(call) : NULL;
 	/* The routine running on this CPU, and the drain sequence. */
 	ntdpc_watchdog_look(c, &wd->routine, call, READ_ONCE(c->routines), now,
-			    ntdpc_single_limit(), call ? call->fn : NULL, false);
+			    ntdpc_single_limit(), fn, false);
 	ntdpc_watchdog_look(c, &wd->sequence, READ_ONCE(wd->sequence_active),
 			    READ_ONCE(wd->sequences), now,
-			    ntdpc_cumulative_limit(), call ? call->fn : NULL,
-			    true);
+			    ntdpc_cumulative_limit(), fn, true);
 	hrtimer_forward_now(t, ns_to_ktime(period));
 	return HRTIMER_RESTART;
 }
