@@ -606,6 +606,45 @@ static VOID ntdpc_chain_fn(PKDPC dpc, PVOID ctx, PVOID a1, PVOID a2)
 	KeInsertQueueDpc(dpc, NULL, NULL);
 }
 
+/*
+ * Purging a queue that turns out corrupt half-way: what was found before
+ * is removed, nothing past the bad entry can run any more (a module's
+ * routine must not run after it is gone), and the walk ends.
+ */
+static void ntdpc_test_purge_corrupt_queue(struct kunit *test)
+{
+	long before = ntdpc_misuses(NTDPC_MISUSE_CORRUPT_QUEUE);
+	struct ntdpc_probe pa = {}, pc = {};
+	LIST_ENTRY stray;
+	KDPC a, c;
+	KIRQL old;
+
+	KeInitializeDpc(&a, ntdpc_other_fn, &pa);
+	KeInitializeDpc(&c, ntdpc_other_fn, &pc);
+	KeFlushQueuedDpcs();
+	KeRaiseIrql(DISPATCH_LEVEL, &old);
+	KUNIT_ASSERT_TRUE(test, KeInsertQueueDpc(&a, NULL, NULL));
+	KUNIT_ASSERT_TRUE(test, KeInsertQueueDpc(&c, NULL, NULL));
+	/* C's forward link, to the queue's head, scribbled on. */
+	stray.Flink = &stray;
+	stray.Blink = &stray;
+	c.DpcListEntry.Flink = &stray;
+	KUNIT_EXPECT_EQ(test, ntdpc_purge(ntdpc_match_dpc_routine,
+					  ntdpc_other_fn), 1U);
+	KUNIT_EXPECT_PTR_EQ(test, a.DpcData, NULL);
+	KUNIT_EXPECT_EQ(test, ntdpc_misuses(NTDPC_MISUSE_CORRUPT_QUEUE),
+			before + 1);
+	KUNIT_EXPECT_FALSE(test, KeRemoveQueueDpc(&c));
+	KUNIT_EXPECT_EQ(test, ntdpc_misuses(NTDPC_MISUSE_CORRUPT_QUEUE),
+			before + 2);
+	KeLowerIrql(old);
+	KeFlushQueuedDpcs();
+	KUNIT_EXPECT_EQ(test, atomic_read(&pa.runs), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&pc.runs), 0);
+	KUNIT_EXPECT_PTR_EQ(test, stray.Flink, &stray);
+	KUNIT_EXPECT_PTR_EQ(test, stray.Blink, &stray);
+}
+
 static void ntdpc_test_unload_self_requeue(struct kunit *test)
 {
 	struct ntdpc_chain *ch = kunit_kzalloc(test, sizeof(*ch), GFP_KERNEL);
@@ -709,6 +748,7 @@ static struct kunit_case ntdpc_core_cases[] = {
 	KUNIT_CASE(ntdpc_test_corrupt_queue),
 	KUNIT_CASE(ntdpc_test_drain_budget),
 	KUNIT_CASE(ntdpc_test_unload_purge),
+	KUNIT_CASE(ntdpc_test_purge_corrupt_queue),
 	KUNIT_CASE(ntdpc_test_unload_self_requeue),
 	KUNIT_CASE(ntdpc_test_routine_leaves_irql),
 	KUNIT_CASE(ntdpc_test_insert_from_hardirq),

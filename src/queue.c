@@ -176,18 +176,26 @@ void ntdpc_report_corrupt(struct ntdpc_list *l, PKDPC dpc,
 }
 
 /*
- * A list whose first entry, @bad, is corrupt cannot be drained: it starts
- * afresh.  The DPCs that were on it never run and keep their DpcData, so
- * they are not queued again until KeInitializeDpc().  Those still reachable
- * from the tail with consistent links are unhooked (linked to themselves),
- * so that KeRemoveQueueDpc() reports them instead of writing through their
- * stale neighbours.  Under the list's lock.
+ * A list found corrupt at @bad cannot be walked on: it starts afresh.  The
+ * DPCs that were on it never run and keep their DpcData, so they are not
+ * queued again until KeInitializeDpc().  Those before @bad (checked on the
+ * way to it; the drain finds @bad first) and those reachable back from the
+ * tail while the links agree are unhooked (linked to themselves), so that
+ * KeRemoveQueueDpc() reports them instead of writing through their stale
+ * neighbours.  Under the list's lock.
  */
 void ntdpc_list_abandon(struct ntdpc_list *l, struct list_head *bad)
 {
-	struct list_head *pos = l->head.prev, *next = &l->head, *prev;
+	struct list_head *pos = l->head.next, *next = &l->head, *prev;
 	unsigned int left = l->depth;
 
+	while (pos != bad && pos != &l->head && left--) {
+		next = pos->next;
+		INIT_LIST_HEAD(pos);
+		pos = next;
+	}
+	pos = l->head.prev;
+	next = &l->head;
 	while (pos != bad && pos != &l->head && left-- && pos->next == next) {
 		prev = pos->prev;
 		INIT_LIST_HEAD(pos);
@@ -650,16 +658,27 @@ static unsigned int ntdpc_list_purge(struct ntdpc_list *l,
 				     bool (*match)(PKDPC dpc, void *arg),
 				     void *arg)
 {
-	struct list_head *pos, *n;
+	struct list_head *pos, *next;
 	unsigned int removed = 0;
 
 	raw_spin_lock_irq(&l->lock);
-	list_for_each_safe(pos, n, &l->head) {
+	for (pos = l->head.next; pos != &l->head; pos = next) {
 		PKDPC dpc = ntdpc_entry_dpc(pos);
 
+		/*
+		 * The walk checks the links it follows: past a corrupt entry
+		 * nothing can be found, so nothing on the list may run.
+		 */
+		next = pos->next;
+		if (unlikely(next == pos || next->prev != pos ||
+			     pos->prev->next != pos)) {
+			ntdpc_report_corrupt(l, dpc, _RET_IP_);
+			ntdpc_list_abandon(l, pos);
+			break;
+		}
 		if (!match(dpc, arg))
 			continue;
-		list_del(pos);
+		ntdpc_list_unlink(pos);		/* its check passed above */
 		l->depth--;
 		WRITE_ONCE(dpc->DpcData, NULL);
 		removed++;
