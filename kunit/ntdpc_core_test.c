@@ -396,6 +396,25 @@ static void ntdpc_test_bad_input(struct kunit *test)
 }
 
 /*
+ * An empty queue at DISPATCH_LEVEL holding @a then @c, and a stray entry
+ * linked to itself, to scribble over a queued KDPC's links with.  Returns
+ * the IRQL to lower to.
+ */
+static KIRQL ntdpc_corrupt_setup(struct kunit *test, PKDPC a, PKDPC c,
+				 PLIST_ENTRY stray)
+{
+	KIRQL old;
+
+	KeFlushQueuedDpcs();
+	KeRaiseIrql(DISPATCH_LEVEL, &old);
+	KUNIT_EXPECT_TRUE(test, KeInsertQueueDpc(a, NULL, NULL));
+	KUNIT_EXPECT_TRUE(test, KeInsertQueueDpc(c, NULL, NULL));
+	stray->Flink = stray;
+	stray->Blink = stray;
+	return old;
+}
+
+/*
  * A queued KDPC whose links are scribbled on (freed and reused, say): the
  * insertion next to it, KeRemoveQueueDpc() and the drain each report the
  * corrupt queue instead of following the links, the drain abandons the
@@ -414,12 +433,7 @@ static void ntdpc_test_corrupt_queue(struct kunit *test)
 	KeInitializeDpc(&b, ntdpc_probe_fn, &pb);
 	KeInitializeDpc(&c, ntdpc_probe_fn, &pc);
 	KeSetImportanceDpc(&b, HighImportance);
-	KeFlushQueuedDpcs();
-	KeRaiseIrql(DISPATCH_LEVEL, &old);
-	KUNIT_ASSERT_TRUE(test, KeInsertQueueDpc(&a, NULL, NULL));
-	KUNIT_ASSERT_TRUE(test, KeInsertQueueDpc(&c, NULL, NULL));
-	stray.Flink = &stray;
-	stray.Blink = &stray;
+	old = ntdpc_corrupt_setup(test, &a, &c, &stray);
 	a.DpcListEntry.Flink = &stray;
 	a.DpcListEntry.Blink = &stray;
 
@@ -621,13 +635,8 @@ static void ntdpc_test_purge_corrupt_queue(struct kunit *test)
 
 	KeInitializeDpc(&a, ntdpc_other_fn, &pa);
 	KeInitializeDpc(&c, ntdpc_other_fn, &pc);
-	KeFlushQueuedDpcs();
-	KeRaiseIrql(DISPATCH_LEVEL, &old);
-	KUNIT_ASSERT_TRUE(test, KeInsertQueueDpc(&a, NULL, NULL));
-	KUNIT_ASSERT_TRUE(test, KeInsertQueueDpc(&c, NULL, NULL));
+	old = ntdpc_corrupt_setup(test, &a, &c, &stray);
 	/* C's forward link, to the queue's head, scribbled on. */
-	stray.Flink = &stray;
-	stray.Blink = &stray;
 	c.DpcListEntry.Flink = &stray;
 	KUNIT_EXPECT_EQ(test, ntdpc_purge(ntdpc_match_dpc_routine,
 					  ntdpc_other_fn), 1U);
