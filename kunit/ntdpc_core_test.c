@@ -654,6 +654,50 @@ static void ntdpc_test_purge_corrupt_queue(struct kunit *test)
 	KUNIT_EXPECT_PTR_EQ(test, stray.Blink, &stray);
 }
 
+/*
+ * The hotplug move of a dead CPU's queue, here run on the current CPU's
+ * queue into a spare list: a queue that turns out corrupt is reported and
+ * abandoned before anything moves or is written through its links, and
+ * nothing on it runs.
+ */
+static void ntdpc_test_move_corrupt_queue(struct kunit *test)
+{
+	long before = ntdpc_misuses(NTDPC_MISUSE_CORRUPT_QUEUE);
+	struct ntdpc_probe pa = {}, pc = {};
+	struct ntdpc_list spare = {};
+	struct ntdpc_cpu *cpu;
+	LIST_ENTRY stray;
+	KDPC a, c;
+	KIRQL old;
+
+	raw_spin_lock_init(&spare.lock);
+	INIT_LIST_HEAD(&spare.head);
+	KeInitializeDpc(&a, ntdpc_probe_fn, &pa);
+	KeInitializeDpc(&c, ntdpc_probe_fn, &pc);
+	old = ntdpc_corrupt_setup(test, &a, &c, &stray);
+	/* C's backward link scribbled on: the walk meets it second. */
+	c.DpcListEntry.Blink = &stray;
+	cpu = this_cpu_ptr(&ntdpc_cpus);
+	raw_spin_lock_irq(&cpu->dpcs.lock);
+	raw_spin_lock_nested(&spare.lock, SINGLE_DEPTH_NESTING);
+	KUNIT_EXPECT_FALSE(test, ntdpc_list_move(&cpu->dpcs, &spare));
+	raw_spin_unlock(&spare.lock);
+	raw_spin_unlock_irq(&cpu->dpcs.lock);
+	KUNIT_EXPECT_EQ(test, ntdpc_misuses(NTDPC_MISUSE_CORRUPT_QUEUE),
+			before + 1);
+	KUNIT_EXPECT_TRUE(test, list_empty(&spare.head));
+	KUNIT_EXPECT_EQ(test, spare.depth, 0U);
+	/* Still claimed by the abandoned queue, not by the spare list. */
+	KUNIT_EXPECT_PTR_EQ(test, a.DpcData, (PVOID)&cpu->dpcs);
+	KUNIT_EXPECT_PTR_EQ(test, a.DpcListEntry.Flink, &a.DpcListEntry);
+	KeLowerIrql(old);
+	KeFlushQueuedDpcs();
+	KUNIT_EXPECT_EQ(test, atomic_read(&pa.runs), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&pc.runs), 0);
+	KUNIT_EXPECT_PTR_EQ(test, stray.Flink, &stray);
+	KUNIT_EXPECT_PTR_EQ(test, stray.Blink, &stray);
+}
+
 static void ntdpc_test_unload_self_requeue(struct kunit *test)
 {
 	struct ntdpc_chain *ch = kunit_kzalloc(test, sizeof(*ch), GFP_KERNEL);
@@ -758,6 +802,7 @@ static struct kunit_case ntdpc_core_cases[] = {
 	KUNIT_CASE(ntdpc_test_drain_budget),
 	KUNIT_CASE(ntdpc_test_unload_purge),
 	KUNIT_CASE(ntdpc_test_purge_corrupt_queue),
+	KUNIT_CASE(ntdpc_test_move_corrupt_queue),
 	KUNIT_CASE(ntdpc_test_unload_self_requeue),
 	KUNIT_CASE(ntdpc_test_routine_leaves_irql),
 	KUNIT_CASE(ntdpc_test_insert_from_hardirq),

@@ -257,9 +257,21 @@ static __always_inline bool ntdpc_list_unlink(struct list_head *entry)
 	return true;
 }
 
+/*
+ * A walk of a list under its lock (unload purge, hotplug move) checks each
+ * entry it reaches against the one it came from: a queued KDPC freed and
+ * reused can otherwise send it round a loop that never meets the head.
+ */
+static __always_inline bool ntdpc_list_walk_ok(struct list_head *pos,
+					       struct list_head *prev)
+{
+	return pos->prev == prev && pos->next != pos;
+}
+
 void ntdpc_report_corrupt(struct ntdpc_list *l, PKDPC dpc,
 			  unsigned long caller);
 void ntdpc_list_abandon(struct ntdpc_list *l, struct list_head *bad);
+bool ntdpc_list_move(struct ntdpc_list *from, struct ntdpc_list *to);
 
 /*
  * Take the head of a non-empty list, under its lock.  DpcData is cleared

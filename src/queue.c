@@ -592,16 +592,42 @@ void ntdpc_queue_cpu_online(unsigned int cpu)
 	raw_spin_unlock_irq(&c->dpcs.lock);
 }
 
-/* Append @from to @to in order, DpcData following; true if it moved any. */
-static bool ntdpc_list_move(struct ntdpc_list *from, struct ntdpc_list *to)
+/*
+ * Append @from to @to in order, DpcData following; true if it moved any.
+ * Under both lists' locks.  The links of @from are checked before anything
+ * is written: a corrupt list is reported and abandoned, as the drain would
+ * abandon it, and nothing moves.
+ */
+bool ntdpc_list_move(struct ntdpc_list *from, struct ntdpc_list *to)
 {
-	struct list_head *pos;
+	struct list_head *pos, *prev = &from->head;
+	unsigned int left = from->depth;
 
 	if (list_empty(&from->head))
 		return false;
+	for (pos = from->head.next; pos != &from->head; pos = pos->next) {
+		if (unlikely(!left-- || !ntdpc_list_walk_ok(pos, prev))) {
+			ntdpc_report_corrupt(from, ntdpc_entry_dpc(pos),
+					     _RET_IP_);
+			ntdpc_list_abandon(from, pos);
+			return false;
+		}
+		prev = pos;
+	}
+	if (unlikely(from->head.prev != prev)) {
+		ntdpc_report_corrupt(from, ntdpc_entry_dpc(prev), _RET_IP_);
+		ntdpc_list_abandon(from, &from->head);
+		return false;
+	}
+	/* The splice writes through the last entry of @to: check it too. */
+	if (unlikely(to->head.prev->next != &to->head)) {
+		ntdpc_report_corrupt(to, ntdpc_entry_dpc(to->head.prev),
+				     _RET_IP_);
+		ntdpc_list_abandon(to, to->head.prev);
+	}
 	list_for_each(pos, &from->head)
 		WRITE_ONCE(ntdpc_entry_dpc(pos)->DpcData, to);
-	to->depth += from->depth;
+	to->depth += from->depth - left;
 	from->depth = 0;
 	list_splice_tail_init(&from->head, &to->head);
 	return true;
@@ -658,10 +684,11 @@ static unsigned int ntdpc_list_purge(struct ntdpc_list *l,
 				     bool (*match)(PKDPC dpc, void *arg),
 				     void *arg)
 {
-	struct list_head *pos, *next;
-	unsigned int removed = 0;
+	struct list_head *pos, *next, *prev = &l->head;
+	unsigned int removed = 0, left;
 
 	raw_spin_lock_irq(&l->lock);
+	left = l->depth;
 	for (pos = l->head.next; pos != &l->head; pos = next) {
 		PKDPC dpc = ntdpc_entry_dpc(pos);
 
@@ -670,19 +697,24 @@ static unsigned int ntdpc_list_purge(struct ntdpc_list *l,
 		 * nothing can be found, so nothing on the list may run.
 		 */
 		next = pos->next;
-		if (unlikely(next == pos || next->prev != pos ||
-			     pos->prev->next != pos)) {
-			ntdpc_report_corrupt(l, dpc, _RET_IP_);
-			ntdpc_list_abandon(l, pos);
-			break;
-		}
-		if (!match(dpc, arg))
+		if (unlikely(!left-- || !ntdpc_list_walk_ok(pos, prev)))
+			goto corrupt;
+		if (!match(dpc, arg)) {
+			prev = pos;
 			continue;
-		ntdpc_list_unlink(pos);		/* its check passed above */
+		}
+		if (unlikely(!ntdpc_list_unlink(pos)))
+			goto corrupt;
 		l->depth--;
 		WRITE_ONCE(dpc->DpcData, NULL);
 		removed++;
 	}
+	raw_spin_unlock_irq(&l->lock);
+	return removed;
+
+corrupt:
+	ntdpc_report_corrupt(l, ntdpc_entry_dpc(pos), _RET_IP_);
+	ntdpc_list_abandon(l, pos);
 	raw_spin_unlock_irq(&l->lock);
 	return removed;
 }
