@@ -126,7 +126,10 @@ static void ntdpc_test_timer_periodic(struct kunit *test)
 	}
 }
 
-/* Relative and absolute due times are never early. */
+/*
+ * Relative and absolute due times are never early; past ones are due at
+ * once, and any LONGLONG is a due time.
+ */
 static void ntdpc_test_timer_due_times(struct kunit *test)
 {
 	struct ntdpc_tdpc *t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
@@ -146,6 +149,27 @@ static void ntdpc_test_timer_due_times(struct kunit *test)
 	KeSetTimer(&t->timer, ntdpc_rel(15), &t->dpc);
 	KUNIT_ASSERT_TRUE(test, ntdpc_wait_atomic(&t->runs, 2, 2000));
 	KUNIT_EXPECT_GE(test, t->seen_at[1], now.QuadPart + MS_100NS(15));
+
+	/*
+	 * An absolute time already past expires at once, however far back:
+	 * 0 (1601) is 4e17 ns before now, which overflows s64 once in ns.
+	 */
+	due.QuadPart = 0;
+	KUNIT_EXPECT_FALSE(test, KeSetTimer(&t->timer, due, &t->dpc));
+	KUNIT_ASSERT_TRUE(test, ntdpc_wait_atomic(&t->runs, 3, 2000));
+	due.QuadPart = now.QuadPart - MS_100NS(1000);
+	KeSetTimer(&t->timer, due, &t->dpc);
+	KUNIT_ASSERT_TRUE(test, ntdpc_wait_atomic(&t->runs, 4, 2000));
+
+	/* Further ahead than the clock reaches: set, never due. */
+	due.QuadPart = S64_MIN;
+	KUNIT_EXPECT_FALSE(test, KeSetTimer(&t->timer, due, &t->dpc));
+	due.QuadPart = S64_MAX;
+	KUNIT_EXPECT_TRUE(test, KeSetTimer(&t->timer, due, &t->dpc));
+	msleep(20);
+	KUNIT_EXPECT_EQ(test, atomic_read(&t->runs), 4);
+	KUNIT_EXPECT_FALSE(test, KeReadStateTimer(&t->timer));
+	KUNIT_EXPECT_TRUE(test, KeCancelTimer(&t->timer));
 }
 
 /* Setting a set timer replaces its expiry; cancel does not remove a DPC. */
@@ -195,7 +219,7 @@ static void ntdpc_test_timer_reset_and_cancel(struct kunit *test)
 static void ntdpc_test_timer_wait(struct kunit *test)
 {
 	long bad = ntdpc_misuses(NTDPC_MISUSE_BAD_IRQL);
-	LARGE_INTEGER timeout = ntdpc_rel(5), zero = {};
+	LARGE_INTEGER timeout = ntdpc_rel(5), zero = {}, past = { .QuadPart = 1 };
 	KTIMER *timer = kunit_kzalloc(test, sizeof(*timer), GFP_KERNEL);
 	LARGE_INTEGER before, after;
 	KIRQL old;
@@ -211,6 +235,10 @@ static void ntdpc_test_timer_wait(struct kunit *test)
 	KUNIT_EXPECT_GE(test, after.QuadPart - before.QuadPart, MS_100NS(5));
 	KUNIT_EXPECT_EQ(test, KeWaitForSingleObject(timer, Executive, KernelMode,
 						    FALSE, &zero),
+			STATUS_TIMEOUT);
+	/* An absolute time long past (1601) has timed out already. */
+	KUNIT_EXPECT_EQ(test, KeWaitForSingleObject(timer, Executive, KernelMode,
+						    FALSE, &past),
 			STATUS_TIMEOUT);
 
 	KeSetTimer(timer, ntdpc_rel(10), NULL);

@@ -89,15 +89,6 @@ LONG ntdpc_header_reset(DISPATCHER_HEADER *h)
 	return prev;
 }
 
-/* NT timeout (100 ns; negative relative, positive absolute) to a deadline. */
-static ktime_t ntdpc_timeout_deadline(LONGLONG timeout)
-{
-	if (timeout < 0)
-		return ktime_add_ns(ktime_get(), (u64)-timeout * 100);
-	return ktime_add_ns(ktime_get(),
-			    max_t(s64, 0, (timeout - ntdpc_system_time()) * 100));
-}
-
 /**
  * KeWaitForSingleObject() - wait for an event or a timer to be signalled
  * @Object: a KEVENT or KTIMER
@@ -149,7 +140,7 @@ NTSTATUS KeWaitForSingleObject(PVOID Object, KWAIT_REASON WaitReason,
 		return STATUS_INVALID_PARAMETER;
 	}
 	if (Timeout)
-		deadline = ntdpc_timeout_deadline(Timeout->QuadPart);
+		deadline = ntdpc_due_to_expiry(Timeout->QuadPart);
 
 	spin_lock_irqsave(&h->WaitListHead.lock, flags);
 	if (h->SignalState > 0) {	/* signalled meanwhile */

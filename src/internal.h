@@ -453,6 +453,7 @@ LONG ntdpc_header_reset(DISPATCHER_HEADER *h);
 
 /* timer.c */
 LONGLONG ntdpc_system_time(void);
+ktime_t ntdpc_due_to_expiry(LONGLONG due);
 unsigned int ntdpc_cancel_timers(bool (*match)(PKTIMER t, void *arg),
 				 void *arg);
 

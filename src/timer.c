@@ -141,6 +141,30 @@ static bool ntdpc_timer_valid(PKTIMER t, unsigned long caller)
 	return false;
 }
 
+/*
+ * An NT due time or timeout (100 ns units, negative relative to now, else
+ * an absolute system time) as a monotonic expiry.  Any LONGLONG is valid:
+ * an absolute time already past (0, say: 1601) is now, one too far ahead
+ * for the clock (relative LLONG_MIN, say) is KTIME_MAX, never.  The
+ * difference from now is clamped before it is scaled to ns, or it would
+ * overflow and wrap.
+ */
+ktime_t ntdpc_due_to_expiry(LONGLONG due)
+{
+	ktime_t now = ktime_get();
+	s64 delta;	/* 100 ns units from now */
+
+	if (due < 0)
+		delta = due == S64_MIN ? S64_MAX : -due;
+	else
+		delta = due - ntdpc_system_time();
+	if (delta <= 0)
+		return now;
+	if (delta > KTIME_MAX / 100)
+		return KTIME_MAX;
+	return ktime_add_safe(now, delta * 100);
+}
+
 /**
  * KeSetTimerEx() - set a timer, optionally periodic, optionally with a DPC
  * @Timer: an initialised timer
@@ -171,12 +195,7 @@ BOOLEAN KeSetTimerEx(PKTIMER Timer, LARGE_INTEGER DueTime, LONG Period,
 				    Timer, Period, Dpc);
 		return FALSE;
 	}
-	if (DueTime.QuadPart < 0)
-		expires = ktime_add_ns(ktime_get(), (u64)-DueTime.QuadPart * 100);
-	else
-		expires = ktime_add_ns(ktime_get(),
-				       max_t(s64, 0, (DueTime.QuadPart -
-						      ntdpc_system_time()) * 100));
+	expires = ntdpc_due_to_expiry(DueTime.QuadPart);
 
 	raw_spin_lock_irqsave(&Timer->NtdpcLock, flags);
 	was = Timer->Inserted;
