@@ -149,6 +149,8 @@ else
 fi
 tests_stage vmtest-6.1 scripts/vm.sh 6.1 tests/vm/modules.sh
 tests_stage vmtest-6.12 scripts/vm.sh 6.12 tests/vm/modules.sh
+tests_stage vmconform-6.1 scripts/vm.sh 6.1 tests/vm/conformance.sh
+tests_stage vmconform-6.12 scripts/vm.sh 6.12 tests/vm/conformance.sh
 tests_stage vmtrace-6.12 scripts/vm.sh 6.12 tests/vm/trace.sh
 tests_stage demo scripts/demo.sh --check 6.1
 tests_stage report tests/report/run.sh out/demo/trace.dat

@@ -9,9 +9,9 @@
 #
 # The guest has QEMU's edu PCI device, trace-cmd (with its libraries; perf
 # and objdump too with VM_PERF=1), and in /modules ntdpc.ko, every module of
-# samples/ and ntdpc_vmtest.ko.  It sends files back with
-# "vmexport FILE [NAME]" (base64 over a second serial port); they land in
-# out/vm-<series>/files/.
+# samples/ and of tests/vm/ (ntdpc_vmtest.ko, nt_conformance.ko).  It sends
+# files back with "vmexport FILE [NAME]" (base64 over a second serial port);
+# they land in out/vm-<series>/files/.
 #
 # The kernel package (linux-image-<release>, the release whose headers the
 # modules are built against) is fetched with apt and unpacked into the cache,
@@ -67,7 +67,7 @@ cp /bin/busybox "$root/bin/busybox"
 for app in $("$root/bin/busybox" --list); do
 	[ "$app" = busybox ] || ln -sf busybox "$root/bin/$app"
 done
-cp "$build/ntdpc.ko" "$build"/samples/*/*.ko "$build/tests/vm/ntdpc_vmtest.ko" \
+cp "$build/ntdpc.ko" "$build"/samples/*/*.ko "$build"/tests/vm/*.ko \
    "$root/modules/"
 cp "$script" "$root/test.sh"
 cp tests/vm/lib.sh "$root/vmlib.sh"
