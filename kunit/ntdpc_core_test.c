@@ -4,6 +4,10 @@
  */
 #include <linux/hrtimer.h>
 #include <linux/slab.h>
+#ifdef CONFIG_X86_LOCAL_APIC
+#include <asm/apic.h>
+#include <asm/nmi.h>
+#endif
 
 #include "ntdpc_test.h"
 
@@ -784,6 +788,65 @@ static void ntdpc_test_insert_from_hardirq(struct kunit *test)
 	KUNIT_EXPECT_PTR_EQ(test, isr->p.arg1, (PVOID)7);
 }
 
+#ifdef CONFIG_X86_LOCAL_APIC
+/*
+ * A real NMI on this CPU (an NMI IPI to itself): insertion and removal are
+ * refused and reported there, since the CPU may hold its queue lock under
+ * the NMI; nothing is queued.
+ */
+static struct {
+	KDPC dpc;
+	struct ntdpc_probe p;
+	bool armed;
+	bool in_nmi;
+	atomic_t fired;
+	BOOLEAN inserted, removed;
+} ntdpc_nmi;
+
+static int ntdpc_nmi_fn(unsigned int type, struct pt_regs *regs)
+{
+	if (!READ_ONCE(ntdpc_nmi.armed))
+		return NMI_DONE;
+	WRITE_ONCE(ntdpc_nmi.armed, false);
+	ntdpc_nmi.in_nmi = in_nmi();
+	ntdpc_nmi.inserted = KeInsertQueueDpc(&ntdpc_nmi.dpc, NULL, NULL);
+	ntdpc_nmi.removed = KeRemoveQueueDpc(&ntdpc_nmi.dpc);
+	atomic_inc(&ntdpc_nmi.fired);
+	return NMI_HANDLED;
+}
+
+static void ntdpc_test_nmi_refused(struct kunit *test)
+{
+	long bad = ntdpc_misuses(NTDPC_MISUSE_BAD_IRQL);
+
+	memset(&ntdpc_nmi, 0, sizeof(ntdpc_nmi));
+	KeInitializeDpc(&ntdpc_nmi.dpc, ntdpc_probe_fn, &ntdpc_nmi.p);
+	KUNIT_ASSERT_EQ(test, register_nmi_handler(NMI_LOCAL, ntdpc_nmi_fn, 0,
+						   "ntdpc_test"), 0);
+	WRITE_ONCE(ntdpc_nmi.armed, true);
+	preempt_disable();
+	apic->send_IPI_mask(cpumask_of(smp_processor_id()), NMI_VECTOR);
+	preempt_enable();
+	ntdpc_wait_atomic(&ntdpc_nmi.fired, 1, 2000);
+	WRITE_ONCE(ntdpc_nmi.armed, false);
+	unregister_nmi_handler(NMI_LOCAL, "ntdpc_test");
+	if (!atomic_read(&ntdpc_nmi.fired))
+		kunit_skip(test, "no NMI arrived");
+	KUNIT_EXPECT_TRUE(test, ntdpc_nmi.in_nmi);
+	KUNIT_EXPECT_FALSE(test, ntdpc_nmi.inserted);
+	KUNIT_EXPECT_FALSE(test, ntdpc_nmi.removed);
+	KUNIT_EXPECT_EQ(test, ntdpc_misuses(NTDPC_MISUSE_BAD_IRQL), bad + 2);
+	KeFlushQueuedDpcs();
+	KUNIT_EXPECT_EQ(test, atomic_read(&ntdpc_nmi.p.runs), 0);
+	KUNIT_EXPECT_PTR_EQ(test, ntdpc_nmi.dpc.DpcData, NULL);
+}
+#else
+static void ntdpc_test_nmi_refused(struct kunit *test)
+{
+	kunit_skip(test, "no local APIC to send this CPU an NMI");
+}
+#endif
+
 static struct kunit_case ntdpc_core_cases[] = {
 	KUNIT_CASE(ntdpc_test_initialize),
 	KUNIT_CASE(ntdpc_test_insert_passive_runs),
@@ -806,6 +869,7 @@ static struct kunit_case ntdpc_core_cases[] = {
 	KUNIT_CASE(ntdpc_test_unload_self_requeue),
 	KUNIT_CASE(ntdpc_test_routine_leaves_irql),
 	KUNIT_CASE(ntdpc_test_insert_from_hardirq),
+	KUNIT_CASE(ntdpc_test_nmi_refused),
 	{}
 };
 

@@ -9,6 +9,20 @@
 #include "internal.h"
 
 /* The report behind ntdpc_dpc_valid(), out of the fast path. */
+/*
+ * An NMI can arrive while its CPU holds the very queue lock an insertion or
+ * removal needs, and an NMI cannot wait for it: NT has the same deadlock
+ * (its DPC lock), but here the call is refused instead.  printk and the
+ * rate limit behind the report are NMI-safe.
+ */
+bool ntdpc_refuse_nmi(PRKDPC dpc, const char *call, unsigned long caller)
+{
+	ntdpc_report_misuse(NTDPC_MISUSE_BAD_IRQL, caller,
+			    "%s(%p) from an NMI: refused, the queue lock may be held under it",
+			    call, dpc);
+	return false;
+}
+
 bool ntdpc_dpc_report_invalid(PRKDPC dpc, unsigned long caller)
 {
 	if (!dpc) {
@@ -61,10 +75,11 @@ EXPORT_SYMBOL_GPL(KeInitializeDpc);
  * KeRemoveQueueDpc() - take a queued DPC off its queue
  * @Dpc: the DPC
  *
- * Callable at any IRQL.  When it returns TRUE the routine has not started
- * for that insertion and will not run for it.
+ * Callable at any IRQL, NMI context excepted.  When it returns TRUE the
+ * routine has not started for that insertion and will not run for it.
  *
- * Return: TRUE if the DPC was queued and is now removed, else FALSE.
+ * Return: TRUE if the DPC was queued and is now removed, else FALSE; FALSE
+ * also, reported, for a bad DPC or a call from an NMI handler.
  */
 BOOLEAN KeRemoveQueueDpc(PRKDPC Dpc)
 {
@@ -73,6 +88,8 @@ BOOLEAN KeRemoveQueueDpc(PRKDPC Dpc)
 	BOOLEAN removed = FALSE;
 	bool corrupt = false;
 
+	if (unlikely(in_nmi()))
+		return ntdpc_refuse_nmi(Dpc, __func__, _RET_IP_);
 	if (!ntdpc_dpc_valid(Dpc, _RET_IP_))
 		return FALSE;
 	list = READ_ONCE(Dpc->DpcData);

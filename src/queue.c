@@ -427,7 +427,8 @@ bool ntdpc_enqueue(PRKDPC dpc, PVOID arg1, PVOID arg2, int cpu, bool force,
  * @SystemArgument1: third argument of the routine
  * @SystemArgument2: fourth argument of the routine
  *
- * Callable at any IRQL, hardirq context included.  The DPC goes to its
+ * Callable at any IRQL, hardirq context included, NMI context not (the
+ * CPU may hold the queue lock under the NMI).  The DPC goes to its
  * target CPU's queue (KeSetTargetProcessorDpc()), or to the current CPU's;
  * HighImportance at the head, every other importance at the tail.  Queued at
  * PASSIVE_LEVEL on the current CPU (and not Low), it has run by the time this
@@ -436,7 +437,7 @@ bool ntdpc_enqueue(PRKDPC dpc, PVOID arg1, PVOID arg2, int cpu, bool force,
  *
  * Return: TRUE if queued.  FALSE if it was already queued, in which case
  * nothing changes, the system arguments included; FALSE also for a NULL or
- * uninitialised DPC, which is reported.
+ * uninitialised DPC or a call from an NMI handler, which are reported.
  */
 BOOLEAN KeInsertQueueDpc(PRKDPC Dpc, PVOID SystemArgument1,
 			 PVOID SystemArgument2)
@@ -444,6 +445,8 @@ BOOLEAN KeInsertQueueDpc(PRKDPC Dpc, PVOID SystemArgument1,
 	unsigned int number;
 	int cpu = -1;
 
+	if (unlikely(in_nmi()))
+		return ntdpc_refuse_nmi(Dpc, __func__, _RET_IP_);
 	if (!ntdpc_dpc_valid(Dpc, _RET_IP_))
 		return FALSE;
 	number = READ_ONCE(Dpc->Number);
