@@ -700,6 +700,33 @@ static void ntdpc_test_move_corrupt_queue(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&pc.runs), 0);
 	KUNIT_EXPECT_PTR_EQ(test, stray.Flink, &stray);
 	KUNIT_EXPECT_PTR_EQ(test, stray.Blink, &stray);
+
+	/*
+	 * The queue moved into is corrupt at its tail (its last entry points
+	 * elsewhere): it is reported and abandoned, and the move goes ahead
+	 * into it, afresh.  Moved back, the DPC runs.
+	 */
+	KeInitializeDpc(&a, ntdpc_probe_fn, &pa);
+	KeRaiseIrql(DISPATCH_LEVEL, &old);
+	KUNIT_EXPECT_TRUE(test, KeInsertQueueDpc(&a, NULL, NULL));
+	list_add_tail((struct list_head *)&stray, &spare.head);
+	spare.depth = 1;
+	stray.Flink = &c.DpcListEntry;
+	raw_spin_lock_irq(&cpu->dpcs.lock);
+	raw_spin_lock_nested(&spare.lock, SINGLE_DEPTH_NESTING);
+	KUNIT_EXPECT_TRUE(test, ntdpc_list_move(&cpu->dpcs, &spare));
+	KUNIT_EXPECT_PTR_EQ(test, spare.head.next, &a.DpcListEntry);
+	KUNIT_EXPECT_EQ(test, spare.depth, 1U);
+	KUNIT_EXPECT_PTR_EQ(test, a.DpcData, (PVOID)&spare);
+	KUNIT_EXPECT_TRUE(test, ntdpc_list_move(&spare, &cpu->dpcs));
+	raw_spin_unlock(&spare.lock);
+	raw_spin_unlock_irq(&cpu->dpcs.lock);
+	KUNIT_EXPECT_EQ(test, ntdpc_misuses(NTDPC_MISUSE_CORRUPT_QUEUE),
+			before + 2);
+	KUNIT_EXPECT_PTR_EQ(test, a.DpcData, (PVOID)&cpu->dpcs);
+	KeLowerIrql(old);
+	KeFlushQueuedDpcs();
+	KUNIT_EXPECT_EQ(test, atomic_read(&pa.runs), 1);
 }
 
 static void ntdpc_test_unload_self_requeue(struct kunit *test)
@@ -811,7 +838,8 @@ static int ntdpc_nmi_fn(unsigned int type, struct pt_regs *regs)
 	ntdpc_nmi.in_nmi = in_nmi();
 	ntdpc_nmi.inserted = KeInsertQueueDpc(&ntdpc_nmi.dpc, NULL, NULL);
 	ntdpc_nmi.removed = KeRemoveQueueDpc(&ntdpc_nmi.dpc);
-	atomic_inc(&ntdpc_nmi.fired);
+	/* The results above are seen by the waiter's acquire. */
+	atomic_inc_return_release(&ntdpc_nmi.fired);
 	return NMI_HANDLED;
 }
 

@@ -152,7 +152,7 @@ static void ntdpc_test_timer_due_times(struct kunit *test)
 
 	/*
 	 * An absolute time already past expires at once, however far back:
-	 * 0 (1601) is 4e17 ns before now, which overflows s64 once in ns.
+	 * 0 (1601) is about 1.3e19 ns before now, past what s64 ns can hold.
 	 */
 	due.QuadPart = 0;
 	KUNIT_EXPECT_FALSE(test, KeSetTimer(&t->timer, due, &t->dpc));
@@ -170,6 +170,34 @@ static void ntdpc_test_timer_due_times(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&t->runs), 4);
 	KUNIT_EXPECT_FALSE(test, KeReadStateTimer(&t->timer));
 	KUNIT_EXPECT_TRUE(test, KeCancelTimer(&t->timer));
+}
+
+/* The conversion behind both, at its edges: past is now, too far is never. */
+static void ntdpc_test_due_to_expiry(struct kunit *test)
+{
+	LONGLONG past[] = { 0, 1, 0 };
+	LARGE_INTEGER now;
+	ktime_t before, at, after;
+	unsigned int i;
+
+	KeQuerySystemTime(&now);
+	past[2] = now.QuadPart - MS_100NS(1000);
+	for (i = 0; i < ARRAY_SIZE(past); i++) {
+		before = ktime_get();
+		at = ntdpc_due_to_expiry(past[i]);
+		after = ktime_get();
+		KUNIT_EXPECT_GE(test, at, before);
+		KUNIT_EXPECT_LE(test, at, after);
+	}
+	before = ktime_get();
+	at = ntdpc_due_to_expiry(-1);		/* 100 ns from now */
+	after = ktime_get();
+	KUNIT_EXPECT_GE(test, at, before + 100);
+	KUNIT_EXPECT_LE(test, at, after + 100);
+	KUNIT_EXPECT_EQ(test, ntdpc_due_to_expiry(S64_MIN), KTIME_MAX);
+	KUNIT_EXPECT_EQ(test, ntdpc_due_to_expiry(S64_MAX), KTIME_MAX);
+	KUNIT_EXPECT_EQ(test, ntdpc_due_to_expiry(-(KTIME_MAX / 100)),
+			KTIME_MAX);
 }
 
 /* Setting a set timer replaces its expiry; cancel does not remove a DPC. */
@@ -551,6 +579,7 @@ static struct kunit_case ntdpc_timer_cases[] = {
 	KUNIT_CASE(ntdpc_test_timer_expiry_order),
 	KUNIT_CASE(ntdpc_test_timer_periodic),
 	KUNIT_CASE(ntdpc_test_timer_due_times),
+	KUNIT_CASE(ntdpc_test_due_to_expiry),
 	KUNIT_CASE(ntdpc_test_timer_reset_and_cancel),
 	KUNIT_CASE(ntdpc_test_timer_wait),
 	KUNIT_CASE(ntdpc_test_events),

@@ -8,12 +8,11 @@
 
 #include "internal.h"
 
-/* The report behind ntdpc_dpc_valid(), out of the fast path. */
 /*
  * An NMI can arrive while its CPU holds the very queue lock an insertion or
- * removal needs, and an NMI cannot wait for it: NT has the same deadlock
- * (its DPC lock), but here the call is refused instead.  printk and the
- * rate limit behind the report are NMI-safe.
+ * removal needs, and an NMI cannot wait for it: ntdpc refuses the call
+ * (NT documents KeInsertQueueDpc() for any IRQL and says nothing of NMIs).
+ * printk and the rate limit behind the report are NMI-safe.
  */
 bool ntdpc_refuse_nmi(PRKDPC dpc, const char *call, unsigned long caller)
 {
@@ -23,6 +22,7 @@ bool ntdpc_refuse_nmi(PRKDPC dpc, const char *call, unsigned long caller)
 	return false;
 }
 
+/* The report behind ntdpc_dpc_valid(), out of the fast path. */
 bool ntdpc_dpc_report_invalid(PRKDPC dpc, unsigned long caller)
 {
 	if (!dpc) {

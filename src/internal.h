@@ -156,12 +156,11 @@ void ntdpc_report_misuse(enum ntdpc_misuse kind, unsigned long caller,
 			 const char *fmt, ...);
 
 /* dpc.c */
+bool __cold ntdpc_refuse_nmi(PRKDPC dpc, const char *call,
+			     unsigned long caller);
 bool ntdpc_dpc_report_invalid(PRKDPC dpc, unsigned long caller);
 
 /* Checks every entry point makes before touching a KDPC. */
-bool __cold ntdpc_refuse_nmi(PRKDPC dpc, const char *call,
-			     unsigned long caller);
-
 static inline bool ntdpc_dpc_valid(PRKDPC dpc, unsigned long caller)
 {
 	if (likely(dpc && (dpc->Type == DpcObject ||

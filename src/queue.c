@@ -178,25 +178,29 @@ void ntdpc_report_corrupt(struct ntdpc_list *l, PKDPC dpc,
 /*
  * A list found corrupt at @bad cannot be walked on: it starts afresh.  The
  * DPCs that were on it never run and keep their DpcData, so they are not
- * queued again until KeInitializeDpc().  Those before @bad (checked on the
- * way to it; the drain finds @bad first) and those reachable back from the
- * tail while the links agree are unhooked (linked to themselves), so that
+ * queued again until KeInitializeDpc().  Those reachable from the head
+ * before @bad and back from the tail, while the links agree and no more
+ * than the list's depth, are unhooked (linked to themselves), so that
  * KeRemoveQueueDpc() reports them instead of writing through their stale
  * neighbours.  Under the list's lock.
  */
 void ntdpc_list_abandon(struct ntdpc_list *l, struct list_head *bad)
 {
-	struct list_head *pos = l->head.next, *next = &l->head, *prev;
+	struct list_head *pos = l->head.next, *prev = &l->head, *next;
 	unsigned int left = l->depth;
 
-	while (pos != bad && pos != &l->head && left--) {
+	while (pos != bad && pos != &l->head && left &&
+	       ntdpc_list_walk_ok(pos, prev)) {
+		left--;
 		next = pos->next;
 		INIT_LIST_HEAD(pos);
+		prev = pos;
 		pos = next;
 	}
 	pos = l->head.prev;
 	next = &l->head;
-	while (pos != bad && pos != &l->head && left-- && pos->next == next) {
+	while (pos != bad && pos != &l->head && left && pos->next == next) {
+		left--;
 		prev = pos->prev;
 		INIT_LIST_HEAD(pos);
 		next = pos;
@@ -606,6 +610,8 @@ bool ntdpc_list_move(struct ntdpc_list *from, struct ntdpc_list *to)
 	struct list_head *pos, *prev = &from->head;
 	unsigned int left = from->depth;
 
+	lockdep_assert_held(&from->lock);
+	lockdep_assert_held(&to->lock);
 	if (list_empty(&from->head))
 		return false;
 	for (pos = from->head.next; pos != &from->head; pos = pos->next) {
@@ -643,8 +649,9 @@ bool ntdpc_list_move(struct ntdpc_list *from, struct ntdpc_list *to)
  * Runs on a control CPU after @cpu is dead (the kernel's own model is
  * takeover_tasklets()).  The DPCs keep their order and are appended to this
  * CPU's queue; their DpcData follows them, so KeRemoveQueueDpc() still works.
- * Later insertions aimed at @cpu see it offline and land on the inserting
- * CPU instead.
+ * A queue found corrupt on the way (either one) is reported and abandoned
+ * as the drain abandons one: its DPCs do not run.  Later insertions aimed
+ * at @cpu see it offline and land on the inserting CPU instead.
  */
 void ntdpc_queue_cpu_dead(unsigned int cpu)
 {

@@ -160,9 +160,9 @@ ktime_t ntdpc_due_to_expiry(LONGLONG due)
 		delta = due - ntdpc_system_time();
 	if (delta <= 0)
 		return now;
-	if (delta > KTIME_MAX / 100)
+	if (delta > (KTIME_MAX - now) / 100)
 		return KTIME_MAX;
-	return ktime_add_safe(now, delta * 100);
+	return now + delta * 100;
 }
 
 /**

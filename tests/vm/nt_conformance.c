@@ -74,7 +74,7 @@ struct rec {
 	USHORT pn_group;
 	UCHAR pn_number;
 	ULONG exnum;
-	int spin_ms;		/* busy-wait this long inside */
+	int spin_ms;		/* busy-wait this long inside, by the clock */
 	atomic_t hold;		/* busy-wait inside until cleared (10 s at most) */
 	LONGLONG systime;	/* KeQuerySystemTimePrecise() inside */
 	atomic_t started, finished;
@@ -134,7 +134,7 @@ static VOID RecRoutine(PKDPC Dpc, PVOID DeferredContext,
 	if (n < ARRAY_SIZE(order_log))
 		order_log[n] = r->id;
 	if (r->spin_ms)
-		mdelay(r->spin_ms);
+		SPIN_FOR(false, r->spin_ms);	/* by the clock, see above */
 	SPIN_FOR(!atomic_read(&r->hold), HOLD_MAX_MS);
 	atomic_inc(&r->runs);
 	atomic_set(&r->finished, 1);
