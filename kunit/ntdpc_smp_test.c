@@ -4,6 +4,7 @@
  * with -smp 4); on one CPU (UML) every case is skipped.
  */
 #include <linux/cpu.h>
+#include <linux/cpuhotplug.h>
 #include <linux/kthread.h>
 #include <linux/slab.h>
 
@@ -391,6 +392,66 @@ static void ntdpc_test_hotplug(struct kunit *test)
 	KeFlushQueuedDpcs();
 }
 
+/*
+ * A DPC aimed at a CPU that is coming back online, queued before the CPU can
+ * take an IPI (by a prepare-step hotplug callback of the test's own), is not
+ * left waiting for a kick that cannot reach it: it is redirected and runs.
+ */
+static struct {
+	KDPC dpc;
+	struct ntdpc_probe p;
+	int victim;
+	BOOLEAN inserted;
+} ntdpc_coming;
+
+static int ntdpc_coming_prepare(unsigned int cpu)
+{
+	if (cpu == READ_ONCE(ntdpc_coming.victim))
+		ntdpc_coming.inserted = KeInsertQueueDpc(&ntdpc_coming.dpc,
+							 NULL, NULL);
+	return 0;
+}
+
+static void ntdpc_test_hotplug_coming_up(struct kunit *test)
+{
+	int victim = cpumask_last(cpu_online_mask), state, ret;
+
+	if (victim == 0 || !cpu_is_hotpluggable(victim))
+		kunit_skip(test, "CPU %d cannot go offline", victim);
+	memset(&ntdpc_coming, 0, sizeof(ntdpc_coming));
+	ntdpc_coming.victim = -1;
+	KeInitializeDpc(&ntdpc_coming.dpc, ntdpc_probe_fn, &ntdpc_coming.p);
+	KeSetImportanceDpc(&ntdpc_coming.dpc, HighImportance);
+	KeSetTargetProcessorDpc(&ntdpc_coming.dpc, victim);
+	state = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN,
+					  "ntdpc_test:coming",
+					  ntdpc_coming_prepare, NULL);
+	KUNIT_ASSERT_GE(test, state, 0);
+	ret = remove_cpu(victim);
+	if (ret) {
+		cpuhp_remove_state_nocalls(state);
+		KUNIT_FAIL(test, "remove_cpu(%d) failed: %d", victim, ret);
+		return;
+	}
+	WRITE_ONCE(ntdpc_coming.victim, victim);
+	KUNIT_EXPECT_EQ(test, add_cpu(victim), 0);
+	WRITE_ONCE(ntdpc_coming.victim, -1);
+	cpuhp_remove_state_nocalls(state);
+	KUNIT_EXPECT_TRUE(test, ntdpc_coming.inserted);
+	if (!ntdpc_wait_atomic(&ntdpc_coming.p.runs, 1, 2000)) {
+		struct ntdpc_cpu *c = per_cpu_ptr(&ntdpc_cpus, victim);
+
+		KUNIT_FAIL(test, "the DPC waits on CPU %d for a lost kick",
+			   victim);
+		/* Unwedge the queue, or every later flush waits for it. */
+		KeRemoveQueueDpc(&ntdpc_coming.dpc);
+		raw_spin_lock_irq(&c->dpcs.lock);
+		c->request_pending = false;
+		raw_spin_unlock_irq(&c->dpcs.lock);
+	}
+	KeFlushQueuedDpcs();
+}
+
 static struct kunit_case ntdpc_smp_cases[] = {
 	KUNIT_CASE(ntdpc_test_targeted_remote),
 	KUNIT_CASE(ntdpc_test_remote_kick),
@@ -399,6 +460,7 @@ static struct kunit_case ntdpc_smp_cases[] = {
 	KUNIT_CASE(ntdpc_test_insert_remove_requeue_race),
 	KUNIT_CASE(ntdpc_test_generic_call_smp),
 	KUNIT_CASE(ntdpc_test_hotplug),
+	KUNIT_CASE(ntdpc_test_hotplug_coming_up),
 	{}
 };
 

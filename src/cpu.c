@@ -6,9 +6,13 @@
  * ntdpc has one processor group, group 0, and an NT processor index is the
  * Linux CPU id.  KAFFINITY masks cover CPUs 0..63 (BITS_PER_LONG).
  *
- * Hotplug uses a CPUHP_BP_PREPARE_DYN state: its startup marks the queue
- * usable before the CPU runs, its teardown runs on a control CPU once the CPU
- * is dead and moves what is still queued there (see ntdpc_queue_cpu_dead()).
+ * Hotplug uses two dynamic states.  A CPUHP_AP_ONLINE_DYN startup, on the
+ * CPU itself once it is online, marks its queue usable: not earlier, since
+ * a DPC queued there while the CPU is still coming up could not be kicked
+ * (an IPI to a CPU not yet online is refused) and would wait for ever.
+ * Until then, DPCs aimed at it are redirected as to an offline CPU.  A
+ * CPUHP_BP_PREPARE_DYN teardown runs on a control CPU once the CPU is dead
+ * and moves what is still queued there (see ntdpc_queue_cpu_dead()).
  */
 #include <linux/cpu.h>
 #include <linux/cpuhotplug.h>
@@ -16,9 +20,9 @@
 
 #include "internal.h"
 
-static enum cpuhp_state ntdpc_cpuhp_state;
+static enum cpuhp_state ntdpc_cpuhp_dead, ntdpc_cpuhp_online;
 
-static int ntdpc_cpu_prepare(unsigned int cpu)
+static int ntdpc_cpu_online(unsigned int cpu)
 {
 	ntdpc_queue_cpu_online(cpu);
 	return 0;
@@ -34,17 +38,25 @@ int ntdpc_hotplug_init(void)
 {
 	int ret;
 
-	ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN, "ntdpc:prepare",
-					ntdpc_cpu_prepare, ntdpc_cpu_dead);
+	ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN, "ntdpc:dead",
+					NULL, ntdpc_cpu_dead);
 	if (ret < 0)
 		return ret;
-	ntdpc_cpuhp_state = ret;
+	ntdpc_cpuhp_dead = ret;
+	ret = cpuhp_setup_state_nocalls(CPUHP_AP_ONLINE_DYN, "ntdpc:online",
+					ntdpc_cpu_online, NULL);
+	if (ret < 0) {
+		cpuhp_remove_state_nocalls(ntdpc_cpuhp_dead);
+		return ret;
+	}
+	ntdpc_cpuhp_online = ret;
 	return 0;
 }
 
 void ntdpc_hotplug_exit(void)
 {
-	cpuhp_remove_state_nocalls(ntdpc_cpuhp_state);
+	cpuhp_remove_state_nocalls(ntdpc_cpuhp_online);
+	cpuhp_remove_state_nocalls(ntdpc_cpuhp_dead);
 }
 
 /**

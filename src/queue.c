@@ -587,16 +587,28 @@ void ntdpc_retire_dpcs(struct ntdpc_cpu *c)
 				  again);
 }
 
-/* Called under cpus_read_lock() or from the hotplug prepare step. */
+/*
+ * On @cpu itself, once it is online (the hotplug online step): from now on
+ * DPCs aimed at it go to its queue, and a kick can reach it.  Anything the
+ * CPU queued here itself on the way up is drained.
+ */
 void ntdpc_queue_cpu_online(unsigned int cpu)
 {
 	struct ntdpc_cpu *c = per_cpu_ptr(&ntdpc_cpus, cpu);
+	bool kick;
 
+	local_bh_disable();
 	raw_spin_lock_irq(&c->dpcs.lock);
 	c->dpcs.online = true;
-	c->request_pending = false;
-	c->draining = false;
-	raw_spin_unlock_irq(&c->dpcs.lock);
+	kick = !list_empty(&c->dpcs.head) && !c->request_pending &&
+	       !c->draining;
+	if (kick)
+		c->request_pending = true;
+	raw_spin_unlock(&c->dpcs.lock);
+	if (kick)
+		ntdpc_bh_kick(c);
+	local_irq_enable();
+	local_bh_enable();
 }
 
 /*

@@ -75,6 +75,12 @@ static void ntdpc_thread_fn(unsigned int cpu)
 					   ntdpc_clock() - start, true);
 		ntdpc_stat_inc(c->threaded.stats.run);
 		ntdpc_thread_check_irql(call.routine);
+		/*
+		 * A list that never empties (a routine queueing itself) must
+		 * not keep the CPU from the stopper, or from RCU, where the
+		 * kernel preempts only voluntarily (Debian's default).
+		 */
+		cond_resched();
 
 		raw_spin_lock_irq(&c->threaded.lock);
 	}

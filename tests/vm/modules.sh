@@ -36,6 +36,11 @@ expect hello-dpc-result logged "hello_dpc: $ncpu of $ncpu DPCs ran"
 refuse rmmod-ntdpc-in-use rmmod ntdpc
 expect rmmod-hello rmmod hello_dpc
 expect rmmod-companion rmmod ntdpc_vmtest
+# A threaded DPC that keeps its CPU's DPC thread busy leaves room for a
+# higher real-time thread (a scheduling point between routines).
+expect companion-yield insmod $M/ntdpc_vmtest.ko mode=yield
+expect companion-yield-result logged "ntdpc_vmtest: yield ok"
+expect rmmod-companion-yield rmmod ntdpc_vmtest
 
 # The edu PCI driver: requests from user space, many outstanding, completed
 # by the DpcForIsr.  The device's DMA takes 100 ms (virtual) a transfer.

@@ -9,15 +9,24 @@
  *              a 1 ms periodic timer whose DPC queues a work item, and leave
  *              all of it running at unload: ntdpc must cancel and remove it
  *              before this module's text goes away
+ * mode=yield   keep CPU 1's DPC thread busy with a threaded DPC that queues
+ *              itself, wake a higher real-time thread there and print
+ *              "ntdpc_vmtest: yield ok" if it ran within 200 ms: the DPC
+ *              thread must reach a scheduling point between routines, since
+ *              Debian's kernels preempt only voluntarily
  */
+#include <linux/completion.h>
 #include <linux/delay.h>
+#include <linux/kthread.h>
 #include <linux/module.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
+#include <uapi/linux/sched/types.h>
 #include <ntdpc/ntddk.h>
 
 static char *mode = "basic";
 module_param(mode, charp, 0444);
-MODULE_PARM_DESC(mode, "basic or leak");
+MODULE_PARM_DESC(mode, "basic, leak or yield");
 
 static bool threads = true;
 module_param(threads, bool, 0444);
@@ -138,6 +147,76 @@ static void vm_leak(void)
 	pr_info("ntdpc_vmtest: leak armed on %u CPUs\n", vm_count / 2);
 }
 
+static KDPC vm_spin_dpc;
+static bool vm_spin_stop;
+static DECLARE_COMPLETION(vm_woken);
+static ktime_t vm_woken_at;
+
+static VOID VmSpinRoutine(PKDPC Dpc, PVOID DeferredContext,
+			  PVOID SystemArgument1, PVOID SystemArgument2)
+{
+	u64 end = ktime_get_ns() + 50 * NSEC_PER_USEC;
+
+	if (READ_ONCE(vm_spin_stop))
+		return;
+	/* Busy, without a scheduling point: the routine's own work. */
+	while (ktime_get_ns() < end)
+		cpu_relax();
+	KeInsertQueueDpc(Dpc, NULL, NULL);
+}
+
+static int vm_rt_fn(void *unused)
+{
+	vm_woken_at = ktime_get();
+	complete(&vm_woken);
+	while (!kthread_should_stop()) {
+		set_current_state(TASK_INTERRUPTIBLE);
+		if (!kthread_should_stop())
+			schedule();
+		__set_current_state(TASK_RUNNING);
+	}
+	return 0;
+}
+
+static int vm_yield(void)
+{
+	struct sched_attr attr = {
+		.size = sizeof(attr),
+		.sched_policy = SCHED_FIFO,
+		.sched_priority = 90,	/* above the DPC threads' 50 */
+	};
+	struct task_struct *rt;
+	unsigned int cpu = 1;
+	ktime_t woken;
+	s64 ms = -1;
+
+	if (!cpu_online(cpu))
+		return -ENODEV;
+	rt = kthread_create(vm_rt_fn, NULL, "ntdpc_vmtest_rt");
+	if (IS_ERR(rt))
+		return PTR_ERR(rt);
+	kthread_bind(rt, cpu);
+	sched_setattr_nocheck(rt, &attr);
+	KeInitializeThreadedDpc(&vm_spin_dpc, VmSpinRoutine, NULL);
+	KeSetTargetProcessorDpc(&vm_spin_dpc, (CCHAR)cpu);
+	KeInsertQueueDpc(&vm_spin_dpc, NULL, NULL);
+	msleep(50);
+	woken = ktime_get();
+	wake_up_process(rt);
+	if (wait_for_completion_timeout(&vm_woken, 2 * HZ))
+		ms = ktime_ms_delta(vm_woken_at, woken);
+	WRITE_ONCE(vm_spin_stop, true);
+	KeFlushQueuedDpcs();
+	kthread_stop(rt);
+	if (ms >= 0 && ms < 200)
+		pr_info("ntdpc_vmtest: yield ok: the RT thread ran after %lld ms\n",
+			ms);
+	else
+		pr_err("ntdpc_vmtest: yield FAILED: the RT thread waited %s\n",
+		       ms < 0 ? "more than 2 s" : "200 ms or more");
+	return 0;
+}
+
 static int __init vm_init(void)
 {
 	int ret = 0;
@@ -148,6 +227,8 @@ static int __init vm_init(void)
 		return -ENOMEM;
 	if (!strcmp(mode, "leak"))
 		vm_leak();
+	else if (!strcmp(mode, "yield"))
+		ret = vm_yield();
 	else
 		ret = vm_basic();
 	if (ret)
