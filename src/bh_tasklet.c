@@ -51,7 +51,8 @@ void ntdpc_bh_kick(struct ntdpc_cpu *c)
 	/*
 	 * -EBUSY means a kick is still in flight and will schedule the drain;
 	 * -ENXIO means the CPU is going down and ntdpc_queue_cpu_dead() will
-	 * move its DPCs.  Neither loses a DPC.
+	 * move its DPCs (a CPU coming up gets none before it is online).
+	 * Neither loses a DPC.
 	 */
 	smp_call_function_single_async(c->dpcs.cpu, &c->bh.csd);
 }
