@@ -419,6 +419,22 @@ static KIRQL ntdpc_corrupt_setup(struct kunit *test, PKDPC a, PKDPC c,
 }
 
 /*
+ * The end of a corrupt-queue test: once the IRQL drops, neither DPC of the
+ * abandoned queue has run, and nothing was written through the stray entry.
+ */
+static void ntdpc_corrupt_check_end(struct kunit *test, KIRQL old,
+				    struct ntdpc_probe *pa,
+				    struct ntdpc_probe *pc, PLIST_ENTRY stray)
+{
+	KeLowerIrql(old);
+	KeFlushQueuedDpcs();
+	KUNIT_EXPECT_EQ(test, atomic_read(&pa->runs), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&pc->runs), 0);
+	KUNIT_EXPECT_PTR_EQ(test, stray->Flink, stray);
+	KUNIT_EXPECT_PTR_EQ(test, stray->Blink, stray);
+}
+
+/*
  * A queued KDPC whose links are scribbled on (freed and reused, say): the
  * insertion next to it, KeRemoveQueueDpc() and the drain each report the
  * corrupt queue instead of following the links, the drain abandons the
@@ -448,15 +464,9 @@ static void ntdpc_test_corrupt_queue(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ntdpc_misuses(NTDPC_MISUSE_CORRUPT_QUEUE),
 			before + 2);
 	/* The drain finds A's links wrong: reported, A and C never run. */
-	KeLowerIrql(old);
-	KeFlushQueuedDpcs();
-	KUNIT_EXPECT_EQ(test, atomic_read(&pa.runs), 0);
-	KUNIT_EXPECT_EQ(test, atomic_read(&pc.runs), 0);
+	ntdpc_corrupt_check_end(test, old, &pa, &pc, &stray);
 	KUNIT_EXPECT_EQ(test, ntdpc_misuses(NTDPC_MISUSE_CORRUPT_QUEUE),
 			before + 3);
-	/* The stray entry was not written through. */
-	KUNIT_EXPECT_PTR_EQ(test, stray.Flink, &stray);
-	KUNIT_EXPECT_PTR_EQ(test, stray.Blink, &stray);
 
 	/* A and C stay claimed by the abandoned queue; C was unhooked. */
 	KUNIT_EXPECT_FALSE(test, KeInsertQueueDpc(&a, NULL, NULL));
@@ -650,12 +660,7 @@ static void ntdpc_test_purge_corrupt_queue(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, KeRemoveQueueDpc(&c));
 	KUNIT_EXPECT_EQ(test, ntdpc_misuses(NTDPC_MISUSE_CORRUPT_QUEUE),
 			before + 2);
-	KeLowerIrql(old);
-	KeFlushQueuedDpcs();
-	KUNIT_EXPECT_EQ(test, atomic_read(&pa.runs), 0);
-	KUNIT_EXPECT_EQ(test, atomic_read(&pc.runs), 0);
-	KUNIT_EXPECT_PTR_EQ(test, stray.Flink, &stray);
-	KUNIT_EXPECT_PTR_EQ(test, stray.Blink, &stray);
+	ntdpc_corrupt_check_end(test, old, &pa, &pc, &stray);
 }
 
 /*
@@ -694,12 +699,7 @@ static void ntdpc_test_move_corrupt_queue(struct kunit *test)
 	/* Still claimed by the abandoned queue, not by the spare list. */
 	KUNIT_EXPECT_PTR_EQ(test, a.DpcData, (PVOID)&cpu->dpcs);
 	KUNIT_EXPECT_PTR_EQ(test, a.DpcListEntry.Flink, &a.DpcListEntry);
-	KeLowerIrql(old);
-	KeFlushQueuedDpcs();
-	KUNIT_EXPECT_EQ(test, atomic_read(&pa.runs), 0);
-	KUNIT_EXPECT_EQ(test, atomic_read(&pc.runs), 0);
-	KUNIT_EXPECT_PTR_EQ(test, stray.Flink, &stray);
-	KUNIT_EXPECT_PTR_EQ(test, stray.Blink, &stray);
+	ntdpc_corrupt_check_end(test, old, &pa, &pc, &stray);
 
 	/*
 	 * The queue moved into is corrupt at its tail (its last entry points
