@@ -59,7 +59,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -172,22 +171,6 @@ static void remove_crash_guard(void)
 
 	for (i = 0; i < ARRAY_SIZE(sigs); i++)
 		signal(sigs[i], SIG_DFL);
-}
-
-static void print_usage(FILE *f)
-{
-	fputs("Usage: ntdpc-latency [--json] [--svg FILE] trace.dat\n"
-	      "\n"
-	      "Report DPC latency (LatencyMon style) from a trace-cmd trace.dat\n"
-	      "recorded with: trace-cmd record -e ntdpc -e irq:irq_handler_entry ...\n"
-	      "\n"
-	      "  --json      print the report as one JSON object\n"
-	      "  --svg FILE  also write latency histograms and latency-over-time\n"
-	      "              plots, one per routine, to FILE\n"
-	      "  -h, --help  show this help\n"
-	      "\n"
-	      "Exit status: 0 ok, 1 usage, 2 unreadable/truncated/corrupt trace,\n"
-	      "3 no ntdpc events, 4 SVG not written.\n", f);
 }
 
 /*
@@ -850,46 +833,14 @@ static int read_trace(const char *file, struct nl_report *r)
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "svg", required_argument, NULL, 's' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	const char *svg = NULL;
 	struct nl_report rep;
+	struct nl_opts opts;
 	FILE *out;
-	int json = 0, opt, ret;
+	int ret;
 
-	/* getopt's own messages carry the full path of the binary */
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'j':
-			json = 1;
-			break;
-		case 's':
-			svg = optarg;
-			break;
-		case 'h':
-			print_usage(stdout);
-			return 0;
-		default:
-			fprintf(stderr, "ntdpc-latency: bad option or missing argument: %s\n",
-				argv[optind - 1]);
-			print_usage(stderr);
-			return 1;
-		}
-	}
-	if (optind != argc - 1) {
-		fputs(optind < argc ? "ntdpc-latency: only one trace.dat at a time\n" :
-		      "ntdpc-latency: no trace.dat given\n", stderr);
-		print_usage(stderr);
-		return 1;
-	}
-
+	nl_parse_args(argc, argv, &opts);
 	memset(&rep, 0, sizeof(rep));
-	rep.file = argv[optind];
+	rep.file = opts.file;
 	if (check_file(rep.file))
 		return 2;
 	install_crash_guard(rep.file);
@@ -907,7 +858,7 @@ int main(int argc, char **argv)
 		return ret;
 	remove_crash_guard();
 
-	if (json)
+	if (opts.json)
 		nl_print_json(stdout, &rep);
 	else
 		nl_print_text(stdout, &rep);
@@ -916,8 +867,9 @@ int main(int argc, char **argv)
 			strerror(errno));
 		return 2;
 	}
-	if (svg && nl_write_svg(svg, &rep)) {
-		fprintf(stderr, "ntdpc-latency: %s: %s\n", svg, strerror(errno));
+	if (opts.svg && nl_write_svg(opts.svg, &rep)) {
+		fprintf(stderr, "ntdpc-latency: %s: %s\n", opts.svg,
+			strerror(errno));
 		return 4;
 	}
 	return 0;

@@ -155,6 +155,15 @@ struct nl_report {
 	unsigned long long work_max_run;
 };
 
+/* cli.c */
+struct nl_opts {
+	int json;
+	const char *svg;
+	const char *file;
+};
+
+void nl_parse_args(int argc, char **argv, struct nl_opts *o);
+
 /* stats.c */
 void *nl_alloc(size_t n, size_t size);
 void *nl_grow(void *ptr, size_t *cap, size_t need, size_t size);
