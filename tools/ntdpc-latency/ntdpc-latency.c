@@ -108,13 +108,7 @@ struct nl_ctx {
 	struct tep_handle *tep;
 	struct nl_report *rep;
 	struct nl_fields ev[NL_EV_MAX];
-	char *kmods;
-	size_t kmods_len;
-	unsigned long long *mod_addr;
-	char **mod_name;
-	size_t nmods;
-	size_t mods_cap;
-	int have_mods;
+	struct nl_syms *syms;
 };
 
 static char crash_msg[512];
@@ -639,121 +633,24 @@ static void setup_events(struct nl_ctx *c)
 	}
 }
 
-/*
- * libtraceevent keeps the module of each kallsyms entry but only exposes it
- * through tep_print_funcs(), which prints the table to stdout.  glibc lets
- * stdout be reassigned, so the table is captured in memory and indexed.
- */
-static void load_modules(struct nl_ctx *c)
-{
-	FILE *saved = stdout, *mem;
-	char *line, *next, *name, *mod, *end;
-	unsigned long long addr;
-
-	fflush(stdout);
-	mem = open_memstream(&c->kmods, &c->kmods_len);
-	if (!mem)
-		return;
-	stdout = mem;
-	tep_print_funcs(c->tep);
-	stdout = saved;
-	if (fclose(mem) || !c->kmods)
-		return;
-	c->have_mods = 1;
-
-	for (line = c->kmods; line && *line; line = next) {
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = '\0';
-		addr = strtoull(line, &end, 16);
-		if (end == line || *end != ' ')
-			continue;
-		name = end + 1;
-		mod = strstr(name, " [");
-		if (!mod)
-			continue;
-		*mod = '\0';
-		mod += 2;
-		end = strchr(mod, ']');
-		if (end)
-			*end = '\0';
-		c->mod_addr = nl_grow(c->mod_addr, &c->mods_cap, c->nmods + 1,
-				      sizeof(*c->mod_addr));
-		c->mod_name = realloc(c->mod_name,
-				      c->mods_cap * sizeof(*c->mod_name));
-		if (!c->mod_name) {
-			fputs("ntdpc-latency: out of memory\n", stderr);
-			exit(2);
-		}
-		c->mod_addr[c->nmods] = addr;
-		c->mod_name[c->nmods] = mod;
-		c->nmods++;
-	}
-}
-
-/* The table comes out of libtraceevent sorted by address. */
-static const char *module_of(struct nl_ctx *c, unsigned long long start)
-{
-	size_t lo = 0, hi = c->nmods, mid;
-
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if (c->mod_addr[mid] < start)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo < c->nmods && c->mod_addr[lo] == start)
-		return c->mod_name[lo];
-	return NULL;
-}
-
-/* Symbol as the kernel's %ps prints it, plus the module it lives in. */
-static void resolve(struct nl_ctx *c, unsigned long long addr, char **name,
-		    char **module)
-{
-	const char *fn = NULL, *mod;
-	unsigned long long start = 0;
-	unsigned long size = 0;
-	char buf[512];
-
-	if (addr && tep_find_function_info(c->tep, addr, &fn, &start, &size) &&
-	    fn && (!size || addr - start < size)) {
-		if (addr == start)
-			snprintf(buf, sizeof(buf), "%s", fn);
-		else
-			snprintf(buf, sizeof(buf), "%s+0x%llx", fn,
-				 addr - start);
-		*name = nl_strdup(buf);
-		mod = module_of(c, start);
-		if (mod)
-			*module = nl_strdup(mod);
-		else
-			*module = nl_strdup(c->have_mods ? "kernel" : "?");
-		return;
-	}
-	snprintf(buf, sizeof(buf), "0x%llx", addr);
-	*name = nl_strdup(buf);
-	*module = nl_strdup("?");
-}
-
 static void finish(struct nl_ctx *c)
 {
 	struct nl_report *r = c->rep;
 	size_t i, j;
 
-	load_modules(c);
+	c->syms = nl_syms_load(c->tep);
 	for (i = 0; i < r->nroutines; i++) {
 		struct nl_routine *rt = &r->routines[i];
 
-		resolve(c, rt->addr, &rt->name, &rt->module);
+		nl_syms_resolve(c->syms, rt->addr, &rt->name, &rt->module);
 		nl_stats_compute(&rt->lat_st, &rt->lat);
 		nl_stats_compute(&rt->run_st, &rt->run);
 	}
 	for (i = 0; i < r->nwds; i++) {
 		char *mod;
 
-		resolve(c, r->wds[i].routine, &r->wds[i].name, &mod);
+		nl_syms_resolve(c->syms, r->wds[i].routine, &r->wds[i].name,
+				&mod);
 		if (!r->wds[i].module[0]) {
 			free(r->wds[i].module);
 			r->wds[i].module = mod;

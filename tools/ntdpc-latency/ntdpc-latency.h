@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * ntdpc-latency: shared data of the trace reader and the three writers
- * (text, JSON, SVG).  All times are nanoseconds of the trace clock.
+ * (text, JSON, SVG), and what each file offers the others.  All times are
+ * nanoseconds of the trace clock.
  */
 #ifndef NTDPC_LATENCY_H
 #define NTDPC_LATENCY_H
@@ -163,6 +164,14 @@ struct nl_opts {
 };
 
 void nl_parse_args(int argc, char **argv, struct nl_opts *o);
+
+/* syms.c */
+struct tep_handle;
+struct nl_syms;
+
+struct nl_syms *nl_syms_load(struct tep_handle *tep);
+void nl_syms_resolve(const struct nl_syms *s, unsigned long long addr,
+		     char **name, char **module);
 
 /* stats.c */
 void *nl_alloc(size_t n, size_t size);
