@@ -87,14 +87,11 @@ const char * const nl_event_names[NL_EV_MAX] = {
 	[NL_EV_IRQ]		= "irq_handler_entry",
 };
 
-/* Fields looked up once per event so the per-record path stays cheap. */
+/* Fields of one event, looked up when the trace is opened. */
 struct nl_fields {
-	int id;
-	struct tep_format_field *dpc;
 	struct tep_format_field *routine;
 	struct tep_format_field *threaded;
 	struct tep_format_field *ns;
-	struct tep_format_field *cpu;
 	struct tep_format_field *ran;
 	struct tep_format_field *yielded;
 	struct tep_format_field *limit;
@@ -104,10 +101,26 @@ struct nl_fields {
 	struct tep_format_field *name;
 };
 
+struct nl_handler {
+	const char *system;
+	const char *ns;
+	void (*fn)(struct nl_report *r, const struct nl_fields *f,
+		   const struct tep_record *rec, int cpu);
+};
+
+/* An event found in the trace: the id its records carry, and its fields. */
+struct nl_slot {
+	int id;
+	enum nl_event ev;
+	struct nl_fields f;
+};
+
 struct nl_ctx {
 	struct tep_handle *tep;
 	struct nl_report *rep;
-	struct nl_fields ev[NL_EV_MAX];
+	/* sorted by id for bsearch() */
+	struct nl_slot slots[NL_EV_MAX];
+	size_t nslots;
 	struct nl_syms *syms;
 };
 
@@ -389,10 +402,9 @@ static void worst(struct nl_worst *w, size_t routine, unsigned long long val,
 	w->cpu = cpu;
 }
 
-static void on_entry(struct nl_ctx *c, struct tep_record *rec, int cpu)
+static void on_entry(struct nl_report *r, const struct nl_fields *f,
+		     const struct tep_record *rec, int cpu)
 {
-	struct nl_fields *f = &c->ev[NL_EV_ENTRY];
-	struct nl_report *r = c->rep;
 	unsigned long long lat = num(rec, f->ns);
 	struct nl_cpu *pc = cpu_get(r, cpu);
 	struct nl_routine *rt;
@@ -417,10 +429,9 @@ static void on_entry(struct nl_ctx *c, struct tep_record *rec, int cpu)
 	pc->npend = 0;
 }
 
-static void on_exit_ev(struct nl_ctx *c, struct tep_record *rec, int cpu)
+static void on_exit_ev(struct nl_report *r, const struct nl_fields *f,
+		       const struct tep_record *rec, int cpu)
 {
-	struct nl_fields *f = &c->ev[NL_EV_EXIT];
-	struct nl_report *r = c->rep;
 	unsigned long long run = num(rec, f->ns);
 	int threaded = !!num(rec, f->threaded);
 	struct nl_cpu *pc = cpu_get(r, cpu);
@@ -444,10 +455,9 @@ static void on_exit_ev(struct nl_ctx *c, struct tep_record *rec, int cpu)
 	}
 }
 
-static void on_irq(struct nl_ctx *c, struct tep_record *rec, int cpu)
+static void on_irq(struct nl_report *r, const struct nl_fields *f,
+		   const struct tep_record *rec, int cpu)
 {
-	struct nl_fields *f = &c->ev[NL_EV_IRQ];
-	struct nl_report *r = c->rep;
 	struct nl_cpu *pc = cpu_get(r, cpu);
 	char name[64];
 	size_t i;
@@ -464,10 +474,9 @@ static void on_irq(struct nl_ctx *c, struct tep_record *rec, int cpu)
 	pc->npend++;
 }
 
-static void on_watchdog(struct nl_ctx *c, struct tep_record *rec, int cpu)
+static void on_watchdog(struct nl_report *r, const struct nl_fields *f,
+			const struct tep_record *rec, int cpu)
 {
-	struct nl_fields *f = &c->ev[NL_EV_WATCHDOG];
-	struct nl_report *r = c->rep;
 	struct nl_watchdog *w;
 	char mod[64];
 
@@ -488,51 +497,92 @@ static void on_watchdog(struct nl_ctx *c, struct tep_record *rec, int cpu)
 	w->cpu = cpu;
 }
 
-static void on_other(struct nl_ctx *c, enum nl_event ev,
-		     struct tep_record *rec)
+static void on_queue(struct nl_report *r, const struct nl_fields *f,
+		     const struct tep_record *rec, int cpu)
 {
-	struct nl_fields *f = &c->ev[ev];
-	struct nl_report *r = c->rep;
-	unsigned long long v;
-	long long late;
 	size_t i;
 
-	switch (ev) {
-	case NL_EV_QUEUE:
-		i = routine_get(r, num(rec, f->routine), !!num(rec, f->threaded));
-		r->routines[i].queued++;
-		break;
-	case NL_EV_DRAIN:
-		v = num(rec, f->ns);
-		if (v > r->drain_max_ns)
-			r->drain_max_ns = v;
-		v = num(rec, f->ran);
-		if (v > r->drain_max_ran)
-			r->drain_max_ran = v;
-		if (num(rec, f->yielded))
-			r->drain_yielded++;
-		break;
-	case NL_EV_TIMER:
-		late = snum(rec, f->ns);
-		if (r->events[ev] == 1 || late < r->timer_min)
-			r->timer_min = late;
-		if (r->events[ev] == 1 || late > r->timer_max)
-			r->timer_max = late;
-		r->timer_sum += late;
-		break;
-	case NL_EV_WORK_START:
-		v = num(rec, f->ns);
-		if (v > r->work_max_lat)
-			r->work_max_lat = v;
-		break;
-	case NL_EV_WORK_END:
-		v = num(rec, f->ns);
-		if (v > r->work_max_run)
-			r->work_max_run = v;
-		break;
-	default:
-		break;
-	}
+	(void)cpu;
+	i = routine_get(r, num(rec, f->routine), !!num(rec, f->threaded));
+	r->routines[i].queued++;
+}
+
+static void on_drain(struct nl_report *r, const struct nl_fields *f,
+		     const struct tep_record *rec, int cpu)
+{
+	unsigned long long v;
+
+	(void)cpu;
+	v = num(rec, f->ns);
+	if (v > r->drain_max_ns)
+		r->drain_max_ns = v;
+	v = num(rec, f->ran);
+	if (v > r->drain_max_ran)
+		r->drain_max_ran = v;
+	if (num(rec, f->yielded))
+		r->drain_yielded++;
+}
+
+static void on_timer(struct nl_report *r, const struct nl_fields *f,
+		     const struct tep_record *rec, int cpu)
+{
+	long long late = snum(rec, f->ns);
+	/* the record is already counted: 1 means the first timer */
+	int first = r->events[NL_EV_TIMER] == 1;
+
+	(void)cpu;
+	if (first || late < r->timer_min)
+		r->timer_min = late;
+	if (first || late > r->timer_max)
+		r->timer_max = late;
+	r->timer_sum += late;
+}
+
+static void on_work_start(struct nl_report *r, const struct nl_fields *f,
+			  const struct tep_record *rec, int cpu)
+{
+	unsigned long long v = num(rec, f->ns);
+
+	(void)cpu;
+	if (v > r->work_max_lat)
+		r->work_max_lat = v;
+}
+
+static void on_work_end(struct nl_report *r, const struct nl_fields *f,
+			const struct tep_record *rec, int cpu)
+{
+	unsigned long long v = num(rec, f->ns);
+
+	(void)cpu;
+	if (v > r->work_max_run)
+		r->work_max_run = v;
+}
+
+/*
+ * Indexed like nl_event_names[]: the system each event is looked up in,
+ * the name of its nanoseconds field, and the handler of its records
+ * (remove and work_queue are only counted).
+ */
+static const struct nl_handler nl_handlers[NL_EV_MAX] = {
+	[NL_EV_QUEUE]		= { "ntdpc", NULL, on_queue },
+	[NL_EV_ENTRY]		= { "ntdpc", "latency_ns", on_entry },
+	[NL_EV_EXIT]		= { "ntdpc", "runtime_ns", on_exit_ev },
+	[NL_EV_REMOVE]		= { "ntdpc", NULL, NULL },
+	[NL_EV_DRAIN]		= { "ntdpc", "time_ns", on_drain },
+	[NL_EV_TIMER]		= { "ntdpc", "lateness_ns", on_timer },
+	[NL_EV_WORK_QUEUE]	= { "ntdpc", NULL, NULL },
+	[NL_EV_WORK_START]	= { "ntdpc", "ns", on_work_start },
+	[NL_EV_WORK_END]	= { "ntdpc", "ns", on_work_end },
+	[NL_EV_WATCHDOG]	= { "ntdpc", "runtime_ns", on_watchdog },
+	[NL_EV_IRQ]		= { "irq", NULL, on_irq },
+};
+
+static int cmp_slot(const void *key, const void *elem)
+{
+	int id = *(const int *)key;
+	const struct nl_slot *s = elem;
+
+	return (id > s->id) - (id < s->id);
 }
 
 static int on_record(struct tracecmd_input *handle, struct tep_record *rec,
@@ -540,7 +590,8 @@ static int on_record(struct tracecmd_input *handle, struct tep_record *rec,
 {
 	struct nl_ctx *c = data;
 	struct nl_report *r = c->rep;
-	int type, ev;
+	const struct nl_slot *s;
+	int type;
 
 	(void)handle;
 	if (!rec || !rec->data || rec->size < 4)
@@ -557,79 +608,59 @@ static int on_record(struct tracecmd_input *handle, struct tep_record *rec,
 	cpu_get(r, cpu);
 
 	type = tep_data_type(c->tep, rec);
-	for (ev = 0; ev < NL_EV_MAX; ev++)
-		if (c->ev[ev].id >= 0 && c->ev[ev].id == type)
-			break;
-	if (ev == NL_EV_MAX)
+	s = bsearch(&type, c->slots, c->nslots, sizeof(*c->slots), cmp_slot);
+	if (!s)
 		return 0;
-	r->events[ev]++;
-
-	switch (ev) {
-	case NL_EV_ENTRY:
-		on_entry(c, rec, cpu);
-		break;
-	case NL_EV_EXIT:
-		on_exit_ev(c, rec, cpu);
-		break;
-	case NL_EV_IRQ:
-		on_irq(c, rec, cpu);
-		break;
-	case NL_EV_WATCHDOG:
-		on_watchdog(c, rec, cpu);
-		break;
-	default:
-		on_other(c, ev, rec);
-		break;
-	}
+	r->events[s->ev]++;
+	if (nl_handlers[s->ev].fn)
+		nl_handlers[s->ev].fn(r, &s->f, rec, cpu);
 	return 0;
 }
 
 static struct tep_format_field *field(struct tep_event *e, const char *name)
 {
-	return e ? tep_find_field(e, name) : NULL;
+	return name ? tep_find_field(e, name) : NULL;
 }
 
+/*
+ * Finds each event of nl_handlers[] in the trace once, so that a record
+ * costs one search of its id and no name or field lookup.
+ */
 static void setup_events(struct nl_ctx *c)
 {
+	const struct nl_handler *h;
 	struct tep_event *e;
-	struct nl_fields *f;
+	struct nl_slot *s;
+	size_t i;
 	int ev;
 
 	for (ev = 0; ev < NL_EV_MAX; ev++) {
-		f = &c->ev[ev];
-		e = tep_find_event_by_name(c->tep,
-					   ev == NL_EV_IRQ ? "irq" : "ntdpc",
+		h = &nl_handlers[ev];
+		e = tep_find_event_by_name(c->tep, h->system,
 					   nl_event_names[ev]);
-		f->id = e ? e->id : -1;
-		f->dpc = field(e, "dpc");
-		f->routine = field(e, "routine");
-		f->threaded = field(e, "threaded");
-		f->cpu = field(e, "cpu");
-		f->ran = field(e, "ran");
-		f->yielded = field(e, "yielded");
-		f->limit = field(e, "limit_ns");
-		f->module = field(e, "module");
-		f->cumulative = field(e, "cumulative");
-		f->irq = field(e, "irq");
-		f->name = field(e, "name");
-		switch (ev) {
-		case NL_EV_ENTRY:
-			f->ns = field(e, "latency_ns");
-			break;
-		case NL_EV_EXIT:
-		case NL_EV_WATCHDOG:
-			f->ns = field(e, "runtime_ns");
-			break;
-		case NL_EV_DRAIN:
-			f->ns = field(e, "time_ns");
-			break;
-		case NL_EV_TIMER:
-			f->ns = field(e, "lateness_ns");
-			break;
-		default:
-			f->ns = field(e, "ns");
-			break;
-		}
+		if (!e || e->id < 0)
+			continue;
+		for (i = 0; i < c->nslots && c->slots[i].id < e->id; i++)
+			;
+		/* A damaged trace can give two events one id: the first keeps it. */
+		if (i < c->nslots && c->slots[i].id == e->id)
+			continue;
+		memmove(&c->slots[i + 1], &c->slots[i],
+			(c->nslots - i) * sizeof(*c->slots));
+		c->nslots++;
+		s = &c->slots[i];
+		s->id = e->id;
+		s->ev = ev;
+		s->f.routine = field(e, "routine");
+		s->f.threaded = field(e, "threaded");
+		s->f.ns = field(e, h->ns);
+		s->f.ran = field(e, "ran");
+		s->f.yielded = field(e, "yielded");
+		s->f.limit = field(e, "limit_ns");
+		s->f.module = field(e, "module");
+		s->f.cumulative = field(e, "cumulative");
+		s->f.irq = field(e, "irq");
+		s->f.name = field(e, "name");
 	}
 }
 
