@@ -362,11 +362,7 @@ static size_t irq_get(struct nl_report *r, int irq, const char *name)
 	for (i = 0; i < r->nirqs; i++)
 		if (r->irqs[i].irq == irq && !strcmp(r->irqs[i].name, name))
 			return i;
-	r->irqs = realloc(r->irqs, (r->nirqs + 1) * sizeof(*r->irqs));
-	if (!r->irqs) {
-		fputs("ntdpc-latency: out of memory\n", stderr);
-		exit(2);
-	}
+	r->irqs = nl_grow(r->irqs, &r->icap, r->nirqs + 1, sizeof(*r->irqs));
 	memset(&r->irqs[i], 0, sizeof(r->irqs[i]));
 	r->irqs[i].irq = irq;
 	r->irqs[i].name = nl_strdup(name);
@@ -480,11 +476,7 @@ static void on_watchdog(struct nl_report *r, const struct nl_fields *f,
 	struct nl_watchdog *w;
 	char mod[64];
 
-	r->wds = realloc(r->wds, (r->nwds + 1) * sizeof(*r->wds));
-	if (!r->wds) {
-		fputs("ntdpc-latency: out of memory\n", stderr);
-		exit(2);
-	}
+	r->wds = nl_grow(r->wds, &r->wcap, r->nwds + 1, sizeof(*r->wds));
 	w = &r->wds[r->nwds++];
 	memset(w, 0, sizeof(*w));
 	get_str(rec, f->module, mod, sizeof(mod));

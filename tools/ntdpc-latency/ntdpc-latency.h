@@ -131,12 +131,14 @@ struct nl_report {
 
 	struct nl_irq *irqs;
 	size_t nirqs;
+	size_t icap;
 
 	struct nl_cpu *cpus;
 	size_t ncpus;
 
 	struct nl_watchdog *wds;
 	size_t nwds;
+	size_t wcap;
 
 	struct nl_worst worst_run;
 	struct nl_worst worst_lat;

@@ -29,7 +29,11 @@ void *nl_alloc(size_t n, size_t size)
 	return p;
 }
 
-/* Grows *cap geometrically so that appending stays amortised O(1). */
+/*
+ * Grows *cap geometrically so that appending stays amortised O(1).  Every
+ * growing array goes through here, so that the overflow and out-of-memory
+ * checks exist once.
+ */
 void *nl_grow(void *ptr, size_t *cap, size_t need, size_t size)
 {
 	size_t ncap = *cap ? *cap : 16;

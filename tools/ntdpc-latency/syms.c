@@ -11,13 +11,18 @@
 
 #include "ntdpc-latency.h"
 
+/* Where a module's symbol starts; tep_find_function_info() names it. */
+struct nl_ksym {
+	unsigned long long addr;
+	const char *module;
+};
+
 struct nl_syms {
 	struct tep_handle *tep;
 	/* tep_print_funcs() output, cut in place into the module names */
 	char *kmods;
 	size_t kmods_len;
-	unsigned long long *mod_addr;
-	char **mod_name;
+	struct nl_ksym *mods;
 	size_t nmods;
 	size_t mods_cap;
 	/* with the table, a symbol not in it is built into the kernel */
@@ -62,16 +67,10 @@ static void load_modules(struct nl_syms *s)
 		end = strchr(mod, ']');
 		if (end)
 			*end = '\0';
-		s->mod_addr = nl_grow(s->mod_addr, &s->mods_cap, s->nmods + 1,
-				      sizeof(*s->mod_addr));
-		s->mod_name = realloc(s->mod_name,
-				      s->mods_cap * sizeof(*s->mod_name));
-		if (!s->mod_name) {
-			fputs("ntdpc-latency: out of memory\n", stderr);
-			exit(2);
-		}
-		s->mod_addr[s->nmods] = addr;
-		s->mod_name[s->nmods] = mod;
+		s->mods = nl_grow(s->mods, &s->mods_cap, s->nmods + 1,
+				  sizeof(*s->mods));
+		s->mods[s->nmods].addr = addr;
+		s->mods[s->nmods].module = mod;
 		s->nmods++;
 	}
 }
@@ -92,13 +91,13 @@ static const char *module_of(const struct nl_syms *s, unsigned long long start)
 
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
-		if (s->mod_addr[mid] < start)
+		if (s->mods[mid].addr < start)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	if (lo < s->nmods && s->mod_addr[lo] == start)
-		return s->mod_name[lo];
+	if (lo < s->nmods && s->mods[lo].addr == start)
+		return s->mods[lo].module;
 	return NULL;
 }
 
