@@ -17,6 +17,10 @@
  *                 work item behind, for an immediate rmmod (unload.c)
  * mode=nothreads  with ntdpc loaded ThreadDpcEnable=0: a threaded DPC runs as
  *                 an ordinary one (nothreads.c)
+ *
+ * As lib/test_printf.c does, a mode with checks fails module init with
+ * -EINVAL when one of them failed, after its summary line, so that the
+ * loader sees the result: insmod fails.
  */
 #include <linux/completion.h>
 #include <linux/kernel.h>
@@ -67,9 +71,24 @@ static int main_thread(void *unused)
 	KeFlushQueuedDpcs();
 	CHECK("irql-passive-end", KeGetCurrentIrql() == PASSIVE_LEVEL, "0 got %u",
 	      KeGetCurrentIrql());
-	pr_info("CONFORM SUMMARY %d passed %d failed\n", conform_pass, conform_fail);
-	complete(&main_done);
-	return 0;
+	/*
+	 * A failed check fails the load, and the module's text is freed as
+	 * soon as init returns: exit without returning into it.
+	 */
+	kthread_complete_and_exit(&main_done, 0);
+}
+
+/*
+ * The summary line, then the verdict for the loader.  A failed init is not
+ * followed by module_exit, so its flush is done here.
+ */
+static int conform_result(const char *summary)
+{
+	pr_info("CONFORM %s %d passed %d failed\n", summary, conform_pass, conform_fail);
+	if (!conform_fail)
+		return 0;
+	KeFlushQueuedDpcs();
+	return -EINVAL;
 }
 
 static int conform_main(void)
@@ -84,7 +103,7 @@ static int conform_main(void)
 	kthread_bind(t, home_cpu);
 	wake_up_process(t);
 	wait_for_completion(&main_done);
-	return 0;
+	return conform_result("SUMMARY");
 }
 
 static int __init nt_conformance_init(void)
@@ -94,13 +113,14 @@ static int __init nt_conformance_init(void)
 		return conform_main();
 	if (!strcmp(mode, "bad")) {
 		conform_bad();
-		pr_info("CONFORM SUMMARY-BAD %d passed %d failed\n", conform_pass,
-			conform_fail);
-	} else if (!strcmp(mode, "nothreads")) {
-		conform_nothreads();
-	} else if (!strcmp(mode, "unload")) {
-		conform_unload();
+		return conform_result("SUMMARY-BAD");
 	}
+	if (!strcmp(mode, "nothreads")) {
+		conform_nothreads();
+		return conform_result("SUMMARY-NOTHREADS");
+	}
+	if (!strcmp(mode, "unload"))
+		conform_unload();
 	return 0;
 }
 
