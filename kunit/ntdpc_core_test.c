@@ -418,33 +418,26 @@ static KIRQL ntdpc_corrupt_setup(struct kunit *test, PKDPC a, PKDPC c,
 	return old;
 }
 
-/*
- * The end of a corrupt-queue test: once the IRQL drops, neither DPC of the
- * abandoned queue has run, and nothing was written through the stray entry.
- */
-static void ntdpc_corrupt_check_end(struct kunit *test, KIRQL old,
-				    struct ntdpc_probe *pa,
-				    struct ntdpc_probe *pc, PLIST_ENTRY stray)
+/* Nothing was ever written through the stray entry. */
+static void ntdpc_corrupt_check_stray(struct kunit *test, PLIST_ENTRY stray)
 {
-	KeLowerIrql(old);
-	KeFlushQueuedDpcs();
-	KUNIT_EXPECT_EQ(test, atomic_read(&pa->runs), 0);
-	KUNIT_EXPECT_EQ(test, atomic_read(&pc->runs), 0);
 	KUNIT_EXPECT_PTR_EQ(test, stray->Flink, stray);
 	KUNIT_EXPECT_PTR_EQ(test, stray->Blink, stray);
 }
 
 /*
  * A queued KDPC whose links are scribbled on (freed and reused, say): the
- * insertion next to it, KeRemoveQueueDpc() and the drain each report the
- * corrupt queue instead of following the links, the drain abandons the
- * queue (a DPC behind the bad one does not run and stays claimed until it
- * is initialised again), and the CPU's queue works again afterwards.
+ * insertion next to it reports the corrupt queue and repairs it instead of
+ * following the links.  The repaired queue keeps every DPC it can reach
+ * from either end, which run; the corrupt one is dropped: it never runs and
+ * stays claimed until KeInitializeDpc() or KeRemoveQueueDpc() releases it.
  */
 static void ntdpc_test_corrupt_queue(struct kunit *test)
 {
 	long before = ntdpc_misuses(NTDPC_MISUSE_CORRUPT_QUEUE);
+	long reinit = ntdpc_misuses(NTDPC_MISUSE_REINIT_QUEUED);
 	struct ntdpc_probe pa = {}, pb = {}, pc = {};
+	struct ntdpc_cpu *cpu;
 	LIST_ENTRY stray;
 	KDPC a, b, c;
 	KIRQL old;
@@ -454,49 +447,152 @@ static void ntdpc_test_corrupt_queue(struct kunit *test)
 	KeInitializeDpc(&c, ntdpc_probe_fn, &pc);
 	KeSetImportanceDpc(&b, HighImportance);
 	old = ntdpc_corrupt_setup(test, &a, &c, &stray);
+	cpu = this_cpu_ptr(&ntdpc_cpus);
 	a.DpcListEntry.Flink = &stray;
 	a.DpcListEntry.Blink = &stray;
 
-	/* High, B would go before A, whose backward link is wrong. */
-	KUNIT_EXPECT_FALSE(test, KeInsertQueueDpc(&b, NULL, NULL));
-	KUNIT_EXPECT_PTR_EQ(test, b.DpcData, NULL);
-	KUNIT_EXPECT_FALSE(test, KeRemoveQueueDpc(&a));
+	/* High, B goes before A, whose backward link is wrong: repaired. */
+	KUNIT_EXPECT_TRUE(test, KeInsertQueueDpc(&b, NULL, NULL));
+	KUNIT_EXPECT_EQ(test, ntdpc_misuses(NTDPC_MISUSE_CORRUPT_QUEUE),
+			before + 1);
+	KUNIT_EXPECT_PTR_EQ(test, cpu->dpcs.head.next, ntdpc_dpc_entry(&b));
+	KUNIT_EXPECT_PTR_EQ(test, b.DpcListEntry.Flink, &c.DpcListEntry);
+	KUNIT_EXPECT_PTR_EQ(test, c.DpcListEntry.Blink, &b.DpcListEntry);
+	KUNIT_EXPECT_EQ(test, cpu->dpcs.depth, 2U);
+	/* A was dropped, and stays claimed: it cannot be queued again. */
+	KUNIT_EXPECT_PTR_EQ(test, a.DpcData, (PVOID)&cpu->dpcs);
+	KUNIT_EXPECT_FALSE(test, KeInsertQueueDpc(&a, NULL, NULL));
+	KeLowerIrql(old);
+	KeFlushQueuedDpcs();
+	KUNIT_EXPECT_EQ(test, atomic_read(&pa.runs), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&pb.runs), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&pc.runs), 1);
+	ntdpc_corrupt_check_stray(test, &stray);
+
+	/* Initialised again, A is released (reported) and works. */
+	KeInitializeDpc(&a, ntdpc_probe_fn, &pa);
+	KUNIT_EXPECT_EQ(test, ntdpc_misuses(NTDPC_MISUSE_REINIT_QUEUED),
+			reinit + 1);
+	KUNIT_EXPECT_PTR_EQ(test, a.DpcData, NULL);
+	KUNIT_EXPECT_TRUE(test, KeInsertQueueDpc(&a, NULL, NULL));
+	KUNIT_EXPECT_EQ(test, atomic_read(&pa.runs), 1);
+	ntdpc_corrupt_check_stray(test, &stray);
+
+	/* A dropped DPC is released by KeRemoveQueueDpc() too. */
+	old = ntdpc_corrupt_setup(test, &a, &c, &stray);
+	c.DpcListEntry.Flink = &stray;
+	c.DpcListEntry.Blink = &stray;
+	KUNIT_EXPECT_TRUE(test, KeRemoveQueueDpc(&c));
+	KUNIT_EXPECT_PTR_EQ(test, c.DpcData, NULL);
 	KUNIT_EXPECT_EQ(test, ntdpc_misuses(NTDPC_MISUSE_CORRUPT_QUEUE),
 			before + 2);
-	/* The drain finds A's links wrong: reported, A and C never run. */
-	ntdpc_corrupt_check_end(test, old, &pa, &pc, &stray);
-	KUNIT_EXPECT_EQ(test, ntdpc_misuses(NTDPC_MISUSE_CORRUPT_QUEUE),
-			before + 3);
+	KeLowerIrql(old);
+	KeFlushQueuedDpcs();
+	KUNIT_EXPECT_EQ(test, atomic_read(&pa.runs), 2);
+	KUNIT_EXPECT_EQ(test, atomic_read(&pc.runs), 1);
+	ntdpc_corrupt_check_stray(test, &stray);
+}
 
-	/* A and C stay claimed by the abandoned queue; C was unhooked. */
-	KUNIT_EXPECT_FALSE(test, KeInsertQueueDpc(&a, NULL, NULL));
-	KUNIT_EXPECT_FALSE(test, KeInsertQueueDpc(&c, NULL, NULL));
-	KUNIT_EXPECT_PTR_EQ(test, c.DpcListEntry.Flink, &c.DpcListEntry);
-	KUNIT_EXPECT_FALSE(test, KeRemoveQueueDpc(&c));
-	KUNIT_EXPECT_EQ(test, ntdpc_misuses(NTDPC_MISUSE_CORRUPT_QUEUE),
-			before + 4);
-	/* The queue itself works, and so does C once initialised again. */
+/*
+ * KeInitializeDpc() of a queued DPC: reported, and taken off its queue
+ * first, which stays sound; queued again, it runs once.  A DPC whose
+ * DpcData was overwritten while queued is refused when queued again, not
+ * linked next to itself.  A NULL routine leaves a DPC that cannot be
+ * queued, even one initialised before.
+ */
+static void ntdpc_test_reinit_queued(struct kunit *test)
+{
+	long reinit = ntdpc_misuses(NTDPC_MISUSE_REINIT_QUEUED);
+	long corrupt = ntdpc_misuses(NTDPC_MISUSE_CORRUPT_QUEUE);
+	long bad = ntdpc_misuses(NTDPC_MISUSE_BAD_DPC);
+	struct ntdpc_probe pb = {}, pc = {};
+	struct ntdpc_cpu *cpu;
+	KDPC b, c;
+	KIRQL old;
+
+	KeInitializeDpc(&b, ntdpc_probe_fn, &pb);
 	KeInitializeDpc(&c, ntdpc_probe_fn, &pc);
+	KeRaiseIrql(DISPATCH_LEVEL, &old);
+	cpu = this_cpu_ptr(&ntdpc_cpus);
+	KUNIT_ASSERT_TRUE(test, KeInsertQueueDpc(&b, NULL, NULL));
+	KUNIT_ASSERT_TRUE(test, KeInsertQueueDpc(&c, NULL, NULL));
+	KeInitializeDpc(&b, ntdpc_probe_fn, &pb);
+	KUNIT_EXPECT_EQ(test, ntdpc_misuses(NTDPC_MISUSE_REINIT_QUEUED),
+			reinit + 1);
+	KUNIT_EXPECT_PTR_EQ(test, b.DpcData, NULL);
+	KUNIT_EXPECT_PTR_EQ(test, cpu->dpcs.head.next, ntdpc_dpc_entry(&c));
 	KUNIT_EXPECT_TRUE(test, KeInsertQueueDpc(&b, NULL, NULL));
-	KUNIT_EXPECT_TRUE(test, KeInsertQueueDpc(&c, NULL, NULL));
+
+	/* DpcData overwritten behind ntdpc's back while queued. */
+	b.DpcData = NULL;
+	KUNIT_EXPECT_FALSE(test, KeInsertQueueDpc(&b, NULL, NULL));
+	KUNIT_EXPECT_EQ(test, ntdpc_misuses(NTDPC_MISUSE_CORRUPT_QUEUE),
+			corrupt + 1);
+	b.DpcData = &cpu->dpcs;
+	KeLowerIrql(old);
 	KeFlushQueuedDpcs();
 	KUNIT_EXPECT_EQ(test, atomic_read(&pb.runs), 1);
 	KUNIT_EXPECT_EQ(test, atomic_read(&pc.runs), 1);
-	KUNIT_EXPECT_EQ(test, atomic_read(&pa.runs), 0);
 
-	/*
-	 * A queued KDPC initialised again (DpcData cleared, still linked) and
-	 * queued again is refused, not linked to itself; it runs once.
-	 */
+	/* Initialised again with no routine: queued, still, it is refused. */
 	KeRaiseIrql(DISPATCH_LEVEL, &old);
-	KUNIT_ASSERT_TRUE(test, KeInsertQueueDpc(&b, NULL, NULL));
-	KeInitializeDpc(&b, ntdpc_probe_fn, &pb);
+	KUNIT_ASSERT_TRUE(test, KeInsertQueueDpc(&c, NULL, NULL));
+	KeInitializeDpc(&c, NULL, NULL);
+	KUNIT_EXPECT_EQ(test, ntdpc_misuses(NTDPC_MISUSE_REINIT_QUEUED),
+			reinit + 2);
+	KUNIT_EXPECT_PTR_EQ(test, c.DpcData, NULL);
+	KUNIT_EXPECT_FALSE(test, KeInsertQueueDpc(&c, NULL, NULL));
+	KeInitializeThreadedDpc(&b, NULL, NULL);
 	KUNIT_EXPECT_FALSE(test, KeInsertQueueDpc(&b, NULL, NULL));
-	KUNIT_EXPECT_EQ(test, ntdpc_misuses(NTDPC_MISUSE_CORRUPT_QUEUE),
-			before + 5);
+	KUNIT_EXPECT_EQ(test, ntdpc_misuses(NTDPC_MISUSE_BAD_DPC), bad + 4);
 	KeLowerIrql(old);
 	KeFlushQueuedDpcs();
-	KUNIT_EXPECT_EQ(test, atomic_read(&pb.runs), 2);
+	KUNIT_EXPECT_EQ(test, atomic_read(&pb.runs), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&pc.runs), 1);
+}
+
+/*
+ * The repair of a list corrupt in the middle: the entries reachable from
+ * the head and from the tail keep their order, the ones between are
+ * dropped, and ntdpc's own DPCs among those (here a generic-call DPC) are
+ * put back, so that what waits for them never hangs.
+ */
+static void ntdpc_test_repair_rescues_own(struct kunit *test)
+{
+	struct ntdpc_cpu *cpu0 = per_cpu_ptr(&ntdpc_cpus, cpumask_first(cpu_online_mask));
+	PKDPC own = &cpu0->own[NTDPC_OWN_GENERIC];
+	struct ntdpc_list spare = {};
+	struct ntdpc_probe p = {};
+	LIST_ENTRY stray = { &stray, &stray };
+	KDPC a, m, c;
+
+	ntdpc_list_init(&spare, 0);
+	KeInitializeDpc(&a, ntdpc_probe_fn, &p);
+	KeInitializeDpc(&m, ntdpc_probe_fn, &p);
+	KeInitializeDpc(&c, ntdpc_probe_fn, &p);
+	KUNIT_ASSERT_PTR_EQ(test, own->DpcData, NULL);
+	raw_spin_lock_irq(&spare.lock);
+	/* head, a, m, own, c; m's and own's links unreachable once a and c lie. */
+	list_add_tail(ntdpc_dpc_entry(&a), &spare.head);
+	list_add_tail(ntdpc_dpc_entry(&m), &spare.head);
+	list_add_tail(ntdpc_dpc_entry(own), &spare.head);
+	list_add_tail(ntdpc_dpc_entry(&c), &spare.head);
+	a.DpcData = m.DpcData = own->DpcData = c.DpcData = &spare;
+	spare.depth = 4;
+	a.DpcListEntry.Flink = &stray;
+	c.DpcListEntry.Blink = &stray;
+	ntdpc_list_corrupt(&spare, &a, _THIS_IP_);
+	KUNIT_EXPECT_EQ(test, spare.depth, 3U);
+	KUNIT_EXPECT_PTR_EQ(test, spare.head.next, ntdpc_dpc_entry(&a));
+	KUNIT_EXPECT_PTR_EQ(test, a.DpcListEntry.Flink, &c.DpcListEntry);
+	KUNIT_EXPECT_PTR_EQ(test, c.DpcListEntry.Flink, &own->DpcListEntry);
+	KUNIT_EXPECT_PTR_EQ(test, (void *)own->DpcListEntry.Flink, (void *)&spare.head);
+	KUNIT_EXPECT_PTR_EQ(test, spare.head.prev, ntdpc_dpc_entry(own));
+	/* m is dropped: claimed, on no list. */
+	KUNIT_EXPECT_PTR_EQ(test, m.DpcData, (PVOID)&spare);
+	raw_spin_unlock_irq(&spare.lock);
+	ntdpc_corrupt_check_stray(test, &stray);
+	own->DpcData = NULL;
 }
 
 /* The drain yields after drain_budget DPCs and reschedules itself. */
@@ -544,22 +640,13 @@ static VOID ntdpc_other_fn(PKDPC dpc, PVOID ctx, PVOID a1, PVOID a2)
 	ntdpc_probe_fn(dpc, ctx, a1, a2);
 }
 
-static bool ntdpc_match_dpc_routine(PKDPC dpc, void *routine)
-{
-	return ntdpc_routine_of(dpc) == routine;
-}
-
-static bool ntdpc_match_routine(void *routine, void *arg)
-{
-	return routine == arg;
-}
-
 /* What the unload notifier does: queued DPCs of a going module are removed. */
 static void ntdpc_test_unload_purge(struct kunit *test)
 {
 	struct ntdpc_probe pa[3] = {}, pb = {};
 	struct ntdpc_io_probe io = {};
-	int i, removed, runs;
+	struct ntdpc_quiesced q;
+	int i, runs;
 	KDPC a[3], b;
 	KIRQL old;
 
@@ -574,10 +661,10 @@ static void ntdpc_test_unload_purge(struct kunit *test)
 		KeInsertQueueDpc(&a[i], NULL, NULL);
 	KeInsertQueueDpc(&b, NULL, NULL);
 	IoRequestDpc(&io.dev, NULL, NULL);
-	KUNIT_EXPECT_EQ(test, ntdpc_purge(ntdpc_match_dpc_routine,
-					  ntdpc_probe_fn), 3U);
-	KUNIT_EXPECT_EQ(test, ntdpc_purge(ntdpc_match_dpc_routine,
-					  ntdpc_dpc_for_isr), 1U);
+	KUNIT_EXPECT_EQ(test, ntdpc_purge(NTDPC_OWNER(ntdpc_probe_fn)), 3U);
+	KUNIT_EXPECT_EQ(test, ntdpc_purge(NTDPC_OWNER(ntdpc_dpc_for_isr)), 1U);
+	/* And by the KDPC's own address: its memory goes away. */
+	KUNIT_EXPECT_EQ(test, ntdpc_purge(NTDPC_OWNER(&b)), 1U);
 	KeLowerIrql(old);
 	KeFlushQueuedDpcs();
 	for (i = 0; i < 3; i++) {
@@ -585,6 +672,8 @@ static void ntdpc_test_unload_purge(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, atomic_read(&pa[i].runs), 0);
 	}
 	KUNIT_EXPECT_EQ(test, atomic_read(&io.calls), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&pb.runs), 0);
+	KUNIT_EXPECT_TRUE(test, KeInsertQueueDpc(&b, NULL, NULL));
 	KUNIT_EXPECT_EQ(test, atomic_read(&pb.runs), 1);
 
 	/*
@@ -599,15 +688,16 @@ static void ntdpc_test_unload_purge(struct kunit *test)
 	ntdpc_set_rate(smp_processor_id(), 1000);
 	KUNIT_EXPECT_TRUE(test, KeInsertQueueDpc(&a[0], NULL, NULL));
 	migrate_enable();
-	removed = ntdpc_quiesce(ntdpc_match_routine, ntdpc_probe_fn);
+	ntdpc_quiesce(NTDPC_OWNER(ntdpc_probe_fn), &q);
 	KUNIT_EXPECT_PTR_EQ(test, a[0].DpcData, NULL);
 	runs = atomic_read(&pa[0].runs);
-	KUNIT_EXPECT_EQ(test, removed + runs, 1);
+	KUNIT_EXPECT_EQ(test, q.dpcs + runs, 1U);
+	KUNIT_EXPECT_EQ(test, q.timers + q.work + q.refused, 0U);
 	KeFlushQueuedDpcs();
 	KUNIT_EXPECT_EQ(test, atomic_read(&pa[0].runs), runs);
 	/* Nothing of it left: a second pass finds nothing. */
-	KUNIT_EXPECT_EQ(test, ntdpc_quiesce(ntdpc_match_routine,
-					    ntdpc_probe_fn), 0U);
+	ntdpc_quiesce(NTDPC_OWNER(ntdpc_probe_fn), &q);
+	KUNIT_EXPECT_EQ(test, q.timers + q.dpcs + q.work + q.refused, 0U);
 }
 
 /*
@@ -635,9 +725,10 @@ static VOID ntdpc_chain_fn(PKDPC dpc, PVOID ctx, PVOID a1, PVOID a2)
 }
 
 /*
- * Purging a queue that turns out corrupt half-way: what was found before
- * is removed, nothing past the bad entry can run any more (a module's
- * routine must not run after it is gone), and the walk ends.
+ * Purging a queue that turns out corrupt half-way: it is reported and
+ * repaired, the walk goes on over what the repair kept, and what it
+ * dropped is claimed and can never run (a module's routine must not run
+ * after it is gone).
  */
 static void ntdpc_test_purge_corrupt_queue(struct kunit *test)
 {
@@ -652,86 +743,89 @@ static void ntdpc_test_purge_corrupt_queue(struct kunit *test)
 	old = ntdpc_corrupt_setup(test, &a, &c, &stray);
 	/* C's forward link, to the queue's head, scribbled on. */
 	c.DpcListEntry.Flink = &stray;
-	KUNIT_EXPECT_EQ(test, ntdpc_purge(ntdpc_match_dpc_routine,
-					  ntdpc_other_fn), 1U);
+	KUNIT_EXPECT_EQ(test, ntdpc_purge(NTDPC_OWNER(ntdpc_other_fn)), 2U);
 	KUNIT_EXPECT_PTR_EQ(test, a.DpcData, NULL);
+	KUNIT_EXPECT_PTR_EQ(test, c.DpcData, NULL);
 	KUNIT_EXPECT_EQ(test, ntdpc_misuses(NTDPC_MISUSE_CORRUPT_QUEUE),
 			before + 1);
-	KUNIT_EXPECT_FALSE(test, KeRemoveQueueDpc(&c));
-	KUNIT_EXPECT_EQ(test, ntdpc_misuses(NTDPC_MISUSE_CORRUPT_QUEUE),
-			before + 2);
-	ntdpc_corrupt_check_end(test, old, &pa, &pc, &stray);
+	KUNIT_EXPECT_TRUE(test, list_empty(&this_cpu_ptr(&ntdpc_cpus)->dpcs.head));
+	KeLowerIrql(old);
+	KeFlushQueuedDpcs();
+	KUNIT_EXPECT_EQ(test, atomic_read(&pa.runs), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&pc.runs), 0);
+	ntdpc_corrupt_check_stray(test, &stray);
 }
 
 /*
  * The hotplug move of a dead CPU's queue, here run on the current CPU's
  * queue into a spare list: a queue that turns out corrupt is reported and
- * abandoned before anything moves or is written through its links, and
- * nothing on it runs.
+ * repaired before anything moves or is written through its links; what it
+ * kept moves, what it dropped never runs.  A corrupt list moved into is
+ * repaired the same way, and what it held stays and runs.
  */
 static void ntdpc_test_move_corrupt_queue(struct kunit *test)
 {
 	long before = ntdpc_misuses(NTDPC_MISUSE_CORRUPT_QUEUE);
-	struct ntdpc_probe pa = {}, pc = {};
+	struct ntdpc_probe pa = {}, pc = {}, pd = {};
 	struct ntdpc_list spare = {};
 	struct ntdpc_cpu *cpu;
 	LIST_ENTRY stray;
-	KDPC a, c;
+	KDPC a, c, d;
 	KIRQL old;
 
-	raw_spin_lock_init(&spare.lock);
-	INIT_LIST_HEAD(&spare.head);
+	ntdpc_list_init(&spare, 0);
 	KeInitializeDpc(&a, ntdpc_probe_fn, &pa);
 	KeInitializeDpc(&c, ntdpc_probe_fn, &pc);
+	KeInitializeDpc(&d, ntdpc_probe_fn, &pd);
 	old = ntdpc_corrupt_setup(test, &a, &c, &stray);
 	/* C's backward link scribbled on: the walk meets it second. */
 	c.DpcListEntry.Blink = &stray;
 	cpu = this_cpu_ptr(&ntdpc_cpus);
 	raw_spin_lock_irq(&cpu->dpcs.lock);
 	raw_spin_lock_nested(&spare.lock, SINGLE_DEPTH_NESTING);
-	KUNIT_EXPECT_FALSE(test, ntdpc_list_move(&cpu->dpcs, &spare));
-	raw_spin_unlock(&spare.lock);
-	raw_spin_unlock_irq(&cpu->dpcs.lock);
+	KUNIT_EXPECT_TRUE(test, ntdpc_list_move(&cpu->dpcs, &spare));
 	KUNIT_EXPECT_EQ(test, ntdpc_misuses(NTDPC_MISUSE_CORRUPT_QUEUE),
 			before + 1);
-	KUNIT_EXPECT_TRUE(test, list_empty(&spare.head));
-	KUNIT_EXPECT_EQ(test, spare.depth, 0U);
-	/* Still claimed by the abandoned queue, not by the spare list. */
-	KUNIT_EXPECT_PTR_EQ(test, a.DpcData, (PVOID)&cpu->dpcs);
-	KUNIT_EXPECT_PTR_EQ(test, a.DpcListEntry.Flink, &a.DpcListEntry);
-	ntdpc_corrupt_check_end(test, old, &pa, &pc, &stray);
-
-	/*
-	 * The queue moved into is corrupt at its tail (its last entry points
-	 * elsewhere): it is reported and abandoned, and the move goes ahead
-	 * into it, afresh.  Moved back, the DPC runs.
-	 */
-	KeInitializeDpc(&a, ntdpc_probe_fn, &pa);
-	KeRaiseIrql(DISPATCH_LEVEL, &old);
-	KUNIT_EXPECT_TRUE(test, KeInsertQueueDpc(&a, NULL, NULL));
-	list_add_tail((struct list_head *)&stray, &spare.head);
-	spare.depth = 1;
-	stray.Flink = &c.DpcListEntry;
-	raw_spin_lock_irq(&cpu->dpcs.lock);
-	raw_spin_lock_nested(&spare.lock, SINGLE_DEPTH_NESTING);
-	KUNIT_EXPECT_TRUE(test, ntdpc_list_move(&cpu->dpcs, &spare));
-	KUNIT_EXPECT_PTR_EQ(test, spare.head.next, &a.DpcListEntry);
+	KUNIT_EXPECT_PTR_EQ(test, spare.head.next, ntdpc_dpc_entry(&a));
+	KUNIT_EXPECT_PTR_EQ(test, spare.head.prev, ntdpc_dpc_entry(&a));
 	KUNIT_EXPECT_EQ(test, spare.depth, 1U);
 	KUNIT_EXPECT_PTR_EQ(test, a.DpcData, (PVOID)&spare);
+	/* C was dropped: claimed by the queue it was on, never to run. */
+	KUNIT_EXPECT_PTR_EQ(test, c.DpcData, (PVOID)&cpu->dpcs);
+
+	/*
+	 * The queue moved into is corrupt at its tail (D's forward link
+	 * points elsewhere): repaired, D kept, A appended after it.
+	 */
+	ntdpc_list_move(&spare, &cpu->dpcs);
+	list_add_tail(ntdpc_dpc_entry(&d), &spare.head);
+	d.DpcData = &spare;
+	spare.depth = 1;
+	d.DpcListEntry.Flink = &stray;
+	KUNIT_EXPECT_TRUE(test, ntdpc_list_move(&cpu->dpcs, &spare));
+	KUNIT_EXPECT_EQ(test, ntdpc_misuses(NTDPC_MISUSE_CORRUPT_QUEUE),
+			before + 2);
+	KUNIT_EXPECT_PTR_EQ(test, spare.head.next, ntdpc_dpc_entry(&d));
+	KUNIT_EXPECT_PTR_EQ(test, d.DpcListEntry.Flink, &a.DpcListEntry);
+	KUNIT_EXPECT_EQ(test, spare.depth, 2U);
 	KUNIT_EXPECT_TRUE(test, ntdpc_list_move(&spare, &cpu->dpcs));
 	raw_spin_unlock(&spare.lock);
 	raw_spin_unlock_irq(&cpu->dpcs.lock);
-	KUNIT_EXPECT_EQ(test, ntdpc_misuses(NTDPC_MISUSE_CORRUPT_QUEUE),
-			before + 2);
 	KUNIT_EXPECT_PTR_EQ(test, a.DpcData, (PVOID)&cpu->dpcs);
+	KUNIT_EXPECT_PTR_EQ(test, d.DpcData, (PVOID)&cpu->dpcs);
 	KeLowerIrql(old);
 	KeFlushQueuedDpcs();
 	KUNIT_EXPECT_EQ(test, atomic_read(&pa.runs), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&pd.runs), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&pc.runs), 0);
+	ntdpc_corrupt_check_stray(test, &stray);
+	KeInitializeDpc(&c, ntdpc_probe_fn, &pc);
 }
 
 static void ntdpc_test_unload_self_requeue(struct kunit *test)
 {
 	struct ntdpc_chain *ch = kunit_kzalloc(test, sizeof(*ch), GFP_KERNEL);
+	struct ntdpc_quiesced q;
 	int i, runs;
 
 	KUNIT_ASSERT_NOT_NULL(test, ch);
@@ -740,10 +834,12 @@ static void ntdpc_test_unload_self_requeue(struct kunit *test)
 	KeInsertQueueDpc(&ch->dpc[0], NULL, NULL);
 	msleep(20);
 	KUNIT_EXPECT_GT(test, atomic_read(&ch->runs), 4);
-	ntdpc_quiesce(ntdpc_match_routine, ntdpc_chain_fn);
+	ntdpc_quiesce(NTDPC_OWNER(ntdpc_chain_fn), &q);
 	runs = atomic_read(&ch->runs);
 	for (i = 0; i < 4; i++)
 		KUNIT_EXPECT_PTR_EQ(test, ch->dpc[i].DpcData, NULL);
+	/* What was queued was removed, what was queued meanwhile refused. */
+	KUNIT_EXPECT_GT(test, q.dpcs + q.refused, 0U);
 	msleep(20);
 	KUNIT_EXPECT_EQ(test, atomic_read(&ch->runs), runs);
 }
@@ -803,8 +899,8 @@ static void ntdpc_test_insert_from_hardirq(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_NULL(test, isr);
 	KeInitializeDpc(&isr->dpc, ntdpc_probe_fn, &isr->p);
-	hrtimer_init(&isr->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
-	isr->timer.function = ntdpc_isr_fn;
+	ntdpc_hrtimer_setup(&isr->timer, ntdpc_isr_fn, CLOCK_MONOTONIC,
+			    HRTIMER_MODE_REL_HARD);
 	hrtimer_start(&isr->timer, ms_to_ktime(1), HRTIMER_MODE_REL_HARD);
 	KUNIT_EXPECT_TRUE(test, ntdpc_wait_atomic(&isr->p.runs, 1, 2000));
 	hrtimer_cancel(&isr->timer);
@@ -890,6 +986,8 @@ static struct kunit_case ntdpc_core_cases[] = {
 	KUNIT_CASE(ntdpc_test_io_request_dpc),
 	KUNIT_CASE(ntdpc_test_bad_input),
 	KUNIT_CASE(ntdpc_test_corrupt_queue),
+	KUNIT_CASE(ntdpc_test_reinit_queued),
+	KUNIT_CASE(ntdpc_test_repair_rescues_own),
 	KUNIT_CASE(ntdpc_test_drain_budget),
 	KUNIT_CASE(ntdpc_test_unload_purge),
 	KUNIT_CASE(ntdpc_test_purge_corrupt_queue),

@@ -48,6 +48,15 @@ static inline VOID ntdpc_probe_fn(PKDPC dpc, PVOID ctx, PVOID arg1, PVOID arg2)
 	atomic_inc_return_release(&p->runs);
 }
 
+/* An owner going away that is a single address: a routine, a timer. */
+static inline bool ntdpc_test_owns(const void *addr, const void *arg)
+{
+	return addr == arg;
+}
+
+#define NTDPC_OWNER(a)	(&(const struct ntdpc_owner){		\
+		.owns = ntdpc_test_owns, .arg = (a) })
+
 static inline long ntdpc_misuses(enum ntdpc_misuse kind)
 {
 	return atomic_long_read(&ntdpc_misuse_count[kind]);

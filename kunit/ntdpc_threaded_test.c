@@ -20,8 +20,7 @@ static VOID ntdpc_tprobe_fn(PKDPC dpc, PVOID ctx, PVOID a1, PVOID a2)
 {
 	struct ntdpc_tprobe *t = ctx;
 
-	t->in_dpc_thread = current == per_cpu_ptr(&ntdpc_cpus,
-						  raw_smp_processor_id())->thread;
+	t->in_dpc_thread = current == ntdpc_thread_of(raw_smp_processor_id());
 	t->policy = current->policy;
 	t->rt_priority = current->rt_priority;
 	if (!in_interrupt())	/* task_lock() is not for softirq context */
@@ -52,7 +51,7 @@ static void ntdpc_test_threads_exist(struct kunit *test)
 
 	KUNIT_ASSERT_TRUE(test, ThreadDpcEnable);
 	for_each_online_cpu(cpu) {
-		struct task_struct *k = per_cpu_ptr(&ntdpc_cpus, cpu)->thread;
+		struct task_struct *k = ntdpc_thread_of(cpu);
 
 		KUNIT_ASSERT_NOT_NULL(test, k);
 		snprintf(want, sizeof(want), "ntdpc/%u", cpu);
@@ -176,8 +175,8 @@ static void ntdpc_test_ordinary_preempts_threaded(struct kunit *test)
 	struct ntdpc_preempt *pr = kunit_kzalloc(test, sizeof(*pr), GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, pr);
-	hrtimer_init(&pr->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_PINNED_HARD);
-	pr->timer.function = ntdpc_preempt_timer_fn;
+	ntdpc_hrtimer_setup(&pr->timer, ntdpc_preempt_timer_fn, CLOCK_MONOTONIC,
+			    HRTIMER_MODE_REL_PINNED_HARD);
 	KeInitializeThreadedDpc(&pr->threaded, ntdpc_preempt_threaded_fn, pr);
 	KeInitializeDpc(&pr->ordinary, ntdpc_probe_fn, &pr->op);
 	KeInsertQueueDpc(&pr->threaded, NULL, NULL);
@@ -298,11 +297,6 @@ static VOID ntdpc_tslow_fn(PKDPC dpc, PVOID ctx, PVOID a1, PVOID a2)
 	atomic_inc(&s->finished);
 }
 
-static bool ntdpc_match_tprobe(PKDPC dpc, void *arg)
-{
-	return ntdpc_routine_of(dpc) == arg;
-}
-
 static void ntdpc_test_threaded_flush_and_purge(struct kunit *test)
 {
 	struct ntdpc_tslow s = {};
@@ -319,7 +313,7 @@ static void ntdpc_test_threaded_flush_and_purge(struct kunit *test)
 
 	old = KeRaiseIrqlToDpcLevel();
 	KeInsertQueueDpc(&queued, NULL, NULL);
-	KUNIT_EXPECT_EQ(test, ntdpc_purge(ntdpc_match_tprobe, ntdpc_tprobe_fn), 1U);
+	KUNIT_EXPECT_EQ(test, ntdpc_purge(NTDPC_OWNER(ntdpc_tprobe_fn)), 1U);
 	KeLowerIrql(old);
 	KeFlushQueuedDpcs();
 	KUNIT_EXPECT_EQ(test, atomic_read(&t.p.runs), 0);

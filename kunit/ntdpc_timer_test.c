@@ -513,17 +513,7 @@ static void ntdpc_test_dpc_defers_to_work_item(struct kunit *test)
 	IoFreeWorkItem(d->item);
 }
 
-/* What unload does: a going module's timers are cancelled. */
-static bool ntdpc_match_timer(PKTIMER t, void *arg)
-{
-	return t == arg;
-}
-
-static bool ntdpc_match_work_routine(void *routine, void *arg)
-{
-	return routine == arg;
-}
-
+/* What unload does: a going module's timers and work items are cancelled. */
 static void ntdpc_test_unload_timers_and_work(struct kunit *test)
 {
 	struct ntdpc_tdpc *t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
@@ -534,8 +524,8 @@ static void ntdpc_test_unload_timers_and_work(struct kunit *test)
 	KeInitializeTimer(&t->timer);
 	KeInitializeDpc(&t->dpc, ntdpc_tdpc_fn, t);
 	KeSetTimerEx(&t->timer, ntdpc_rel(20), 20, &t->dpc);
-	KUNIT_EXPECT_EQ(test, ntdpc_cancel_timers(ntdpc_match_timer, &t->timer), 1U);
-	KUNIT_EXPECT_EQ(test, ntdpc_cancel_timers(ntdpc_match_timer, &t->timer), 0U);
+	KUNIT_EXPECT_EQ(test, ntdpc_cancel_timers(NTDPC_OWNER(&t->timer)), 1U);
+	KUNIT_EXPECT_EQ(test, ntdpc_cancel_timers(NTDPC_OWNER(&t->timer)), 0U);
 	KUNIT_EXPECT_FALSE(test, KeCancelTimer(&t->timer));
 	msleep(60);
 	KUNIT_EXPECT_EQ(test, atomic_read(&t->runs), 0);
@@ -546,8 +536,7 @@ static void ntdpc_test_unload_timers_and_work(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, p->item);
 	KeRaiseIrqlToDpcLevel();	/* keep this CPU's worker from starting */
 	IoQueueWorkItem(p->item, ntdpc_work_fn, DelayedWorkQueue, NULL);
-	KUNIT_EXPECT_EQ(test, ntdpc_cancel_workitems(ntdpc_match_work_routine,
-						     ntdpc_work_fn), 1U);
+	KUNIT_EXPECT_EQ(test, ntdpc_cancel_workitems(NTDPC_OWNER(ntdpc_work_fn)), 1U);
 	KeLowerIrql(PASSIVE_LEVEL);
 	msleep(20);
 	KUNIT_EXPECT_EQ(test, atomic_read(&p->runs), 0);

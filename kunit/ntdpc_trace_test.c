@@ -270,7 +270,7 @@ static void ntdpc_test_stats(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, READ_ONCE(c->stat_rejected), 2UL);
 	KUNIT_EXPECT_EQ(test, READ_ONCE(c->dpcs.stats.removed), 1UL);
 	KUNIT_EXPECT_EQ(test, READ_ONCE(c->stat_threaded), 1UL);
-	KUNIT_EXPECT_EQ(test, READ_ONCE(c->dpcs.stats.max_depth), 1U);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(c->dpcs.stats.depth_high), 1U);
 	held_from = ntdpc_clock();
 	mdelay(1);
 	held_to = ntdpc_clock();

@@ -16,7 +16,8 @@ static void ntdpc_work_fn(struct work_struct *work)
 
 int ntdpc_bh_init(void)
 {
-	ntdpc_bh_wq = alloc_workqueue("ntdpc_bh", WQ_BH | WQ_HIGHPRI, 0);
+	ntdpc_bh_wq = alloc_workqueue("ntdpc_bh",
+				      WQ_BH | WQ_HIGHPRI | NTDPC_WQ_PERCPU, 0);
 	return ntdpc_bh_wq ? 0 : -ENOMEM;
 }
 

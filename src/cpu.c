@@ -6,13 +6,20 @@
  * ntdpc has one processor group, group 0, and an NT processor index is the
  * Linux CPU id.  KAFFINITY masks cover CPUs 0..63 (BITS_PER_LONG).
  *
- * Hotplug uses two dynamic states.  A CPUHP_AP_ONLINE_DYN startup, on the
- * CPU itself once it is online, marks its queue usable: not earlier, since
- * a DPC queued there while the CPU is still coming up could not be kicked
- * (an IPI to a CPU not yet online is refused) and would wait for ever.
- * Until then, DPCs aimed at it are redirected as to an offline CPU.  A
- * CPUHP_BP_PREPARE_DYN teardown runs on a control CPU once the CPU is dead
- * and moves what is still queued there (see ntdpc_queue_cpu_dead()).
+ * Hotplug uses two dynamic states.  A CPUHP_AP_ONLINE_DYN state, on the CPU
+ * itself: its startup, once the CPU is online, makes its queues take DPCs;
+ * not earlier, since a DPC queued there while the CPU is still coming up
+ * could not be kicked (an IPI to a CPU not yet online is refused) and would
+ * wait for ever.  Its teardown, the first step of the CPU going down, makes
+ * them stop taking DPCs, so that nothing is ever kicked at a CPU on its way
+ * out and its DPC thread can park.  Meanwhile DPCs aimed at it go to
+ * another CPU, as for an offline one.  A CPUHP_BP_PREPARE_DYN teardown runs
+ * on a control CPU once the CPU is dead and moves what is still queued
+ * there (see ntdpc_queue_cpu_dead()).
+ *
+ * The online state is set up with its startup called on every CPU online
+ * at the time, under the hotplug lock: a CPU that comes up or goes down
+ * while ntdpc loads is seen either way, never missed.
  */
 #include <linux/cpu.h>
 #include <linux/cpuhotplug.h>
@@ -25,6 +32,12 @@ static enum cpuhp_state ntdpc_cpuhp_dead, ntdpc_cpuhp_online;
 static int ntdpc_cpu_online(unsigned int cpu)
 {
 	ntdpc_queue_cpu_online(cpu);
+	return 0;
+}
+
+static int ntdpc_cpu_down(unsigned int cpu)
+{
+	ntdpc_queue_cpu_down(cpu);
 	return 0;
 }
 
@@ -43,8 +56,8 @@ int ntdpc_hotplug_init(void)
 	if (ret < 0)
 		return ret;
 	ntdpc_cpuhp_dead = ret;
-	ret = cpuhp_setup_state_nocalls(CPUHP_AP_ONLINE_DYN, "ntdpc:online",
-					ntdpc_cpu_online, NULL);
+	ret = cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "ntdpc:online",
+				ntdpc_cpu_online, ntdpc_cpu_down);
 	if (ret < 0) {
 		cpuhp_remove_state_nocalls(ntdpc_cpuhp_dead);
 		return ret;

@@ -8,20 +8,29 @@
  * synchronization object with waiters satisfies the first one and stays not
  * signalled (so two KeSetEvent() calls release two waiters), and without
  * waiters it becomes signalled until a wait consumes it.  Waiters are
- * ntdpc_wait entries on the object's wait queue, whose lock also guards
- * SignalState; a waiter that times out leaves the queue under that lock, so
- * a signal is never handed to a waiter that has gone.
+ * ntdpc_wait entries on the object's WaitListHead, which the header's raw
+ * lock guards with SignalState; a waiter that times out leaves the list
+ * under that lock, so a signal is never handed to a waiter that has gone.
+ * The lock is raw and a waiter is woken with wake_up_process(), so that a
+ * signal is fine from any context up to HIGH_LEVEL, PREEMPT_RT included;
+ * a notification object wakes its waiters under the lock, each a bounded
+ * piece of work, as NT does at its dispatcher level.
  */
 #include <linux/hrtimer.h>
 #include <linux/sched.h>
-#include <linux/wait.h>
 
 #include "internal.h"
 
 struct ntdpc_wait {
-	struct wait_queue_entry entry;	/* .private is the waiting task */
+	struct list_head entry;
+	struct task_struct *task;
 	bool satisfied;
 };
+
+static inline struct list_head *ntdpc_header_waiters(DISPATCHER_HEADER *h)
+{
+	return (struct list_head *)&h->WaitListHead;
+}
 
 static bool ntdpc_header_is_sync(DISPATCHER_HEADER *h)
 {
@@ -41,18 +50,19 @@ void ntdpc_header_init(DISPATCHER_HEADER *h, UCHAR type, LONG state)
 {
 	h->Type = type;
 	h->SignalState = state;
-	init_waitqueue_head(&h->WaitListHead);
+	INIT_LIST_HEAD(ntdpc_header_waiters(h));
+	raw_spin_lock_init(&h->NtdpcLock);
 }
 
-/* Under the queue lock: hand the signal to the first waiter. */
+/* Under the header's lock: hand the signal to the first waiter. */
 static void ntdpc_satisfy_first(DISPATCHER_HEADER *h)
 {
-	struct ntdpc_wait *w = list_first_entry(&h->WaitListHead.head,
-						struct ntdpc_wait, entry.entry);
+	struct ntdpc_wait *w = list_first_entry(ntdpc_header_waiters(h),
+						struct ntdpc_wait, entry);
 
-	list_del_init(&w->entry.entry);
-	w->satisfied = true;
-	wake_up_process(w->entry.private);
+	list_del_init(&w->entry);
+	WRITE_ONCE(w->satisfied, true);
+	wake_up_process(w->task);
 }
 
 /* Signal the object, satisfying waits; returns the previous state. */
@@ -61,19 +71,19 @@ LONG ntdpc_header_signal(DISPATCHER_HEADER *h)
 	unsigned long flags;
 	LONG prev;
 
-	spin_lock_irqsave(&h->WaitListHead.lock, flags);
+	raw_spin_lock_irqsave(&h->NtdpcLock, flags);
 	prev = h->SignalState;
 	if (ntdpc_header_is_sync(h)) {
-		if (list_empty(&h->WaitListHead.head))
+		if (list_empty(ntdpc_header_waiters(h)))
 			h->SignalState = 1;
 		else
 			ntdpc_satisfy_first(h);
 	} else {
 		h->SignalState = 1;
-		while (!list_empty(&h->WaitListHead.head))
+		while (!list_empty(ntdpc_header_waiters(h)))
 			ntdpc_satisfy_first(h);
 	}
-	spin_unlock_irqrestore(&h->WaitListHead.lock, flags);
+	raw_spin_unlock_irqrestore(&h->NtdpcLock, flags);
 	return prev;
 }
 
@@ -82,11 +92,21 @@ LONG ntdpc_header_reset(DISPATCHER_HEADER *h)
 	unsigned long flags;
 	LONG prev;
 
-	spin_lock_irqsave(&h->WaitListHead.lock, flags);
+	raw_spin_lock_irqsave(&h->NtdpcLock, flags);
 	prev = h->SignalState;
 	h->SignalState = 0;
-	spin_unlock_irqrestore(&h->WaitListHead.lock, flags);
+	raw_spin_unlock_irqrestore(&h->NtdpcLock, flags);
 	return prev;
+}
+
+/* Under the header's lock: take a signal that is there, as a wait does. */
+static bool ntdpc_header_consume(DISPATCHER_HEADER *h)
+{
+	if (h->SignalState <= 0)
+		return false;
+	if (ntdpc_header_is_sync(h))
+		h->SignalState = 0;
+	return true;
 }
 
 /**
@@ -100,9 +120,10 @@ LONG ntdpc_header_reset(DISPATCHER_HEADER *h)
  *
  * A synchronization object is reset by the wait it satisfies.
  *
- * Context: PASSIVE_LEVEL, or any level with a zero @Timeout.  ntdpc's
- * APC_LEVEL is not preemptible, so unlike NT it cannot wait there.  A
- * non-zero timeout above PASSIVE_LEVEL is reported and fails.
+ * Context: PASSIVE_LEVEL outside DPC routines, or anywhere with a zero
+ * @Timeout.  ntdpc's APC_LEVEL is not preemptible, so unlike NT it cannot
+ * wait there.  A non-zero timeout above PASSIVE_LEVEL or in a threaded DPC
+ * routine (which must not block, as NT says) is reported and fails.
  *
  * Return: STATUS_SUCCESS (STATUS_WAIT_0), STATUS_TIMEOUT, or
  * STATUS_INVALID_PARAMETER for a bad object or a wait at raised IRQL.
@@ -112,66 +133,57 @@ NTSTATUS KeWaitForSingleObject(PVOID Object, KWAIT_REASON WaitReason,
 			       PLARGE_INTEGER Timeout)
 {
 	DISPATCHER_HEADER *h = Object;
-	struct ntdpc_wait w = { .entry.private = current };
+	struct ntdpc_wait w = { .task = current };
 	ktime_t deadline = KTIME_MAX;
 	NTSTATUS status;
 	unsigned long flags;
-	bool timed_out = false;
+	bool timed_out = false, got;
 
 	if (unlikely(!ntdpc_header_valid(h))) {
 		ntdpc_report_misuse(NTDPC_MISUSE_BAD_OBJECT, _RET_IP_,
 				    "%s(%p): not an event or timer", __func__, h);
 		return STATUS_INVALID_PARAMETER;
 	}
-	spin_lock_irqsave(&h->WaitListHead.lock, flags);
-	if (h->SignalState > 0) {
-		if (ntdpc_header_is_sync(h))
-			h->SignalState = 0;
-		spin_unlock_irqrestore(&h->WaitListHead.lock, flags);
+	raw_spin_lock_irqsave(&h->NtdpcLock, flags);
+	got = ntdpc_header_consume(h);
+	raw_spin_unlock_irqrestore(&h->NtdpcLock, flags);
+	if (got)
 		return STATUS_SUCCESS;
-	}
-	spin_unlock_irqrestore(&h->WaitListHead.lock, flags);
 	if (Timeout && Timeout->QuadPart == 0)
 		return STATUS_TIMEOUT;
-	if (unlikely(KeGetCurrentIrql() != PASSIVE_LEVEL)) {
-		ntdpc_report_misuse(NTDPC_MISUSE_BAD_IRQL, _RET_IP_,
-				    "%s with a timeout at IRQL %u, needs PASSIVE_LEVEL",
-				    __func__, KeGetCurrentIrql());
+	if (!ntdpc_passive_only("KeWaitForSingleObject with a timeout",
+				_RET_IP_))
 		return STATUS_INVALID_PARAMETER;
-	}
 	if (Timeout)
 		deadline = ntdpc_due_to_expiry(Timeout->QuadPart);
 
-	spin_lock_irqsave(&h->WaitListHead.lock, flags);
-	if (h->SignalState > 0) {	/* signalled meanwhile */
-		if (ntdpc_header_is_sync(h))
-			h->SignalState = 0;
-		spin_unlock_irqrestore(&h->WaitListHead.lock, flags);
+	raw_spin_lock_irqsave(&h->NtdpcLock, flags);
+	if (ntdpc_header_consume(h)) {	/* signalled meanwhile */
+		raw_spin_unlock_irqrestore(&h->NtdpcLock, flags);
 		return STATUS_SUCCESS;
 	}
-	INIT_LIST_HEAD(&w.entry.entry);
-	list_add_tail(&w.entry.entry, &h->WaitListHead.head);
+	list_add_tail(&w.entry, ntdpc_header_waiters(h));
 	for (;;) {
 		set_current_state(TASK_UNINTERRUPTIBLE);
-		spin_unlock_irqrestore(&h->WaitListHead.lock, flags);
+		raw_spin_unlock_irqrestore(&h->NtdpcLock, flags);
 		if (!READ_ONCE(w.satisfied) && !timed_out) {
 			if (deadline == KTIME_MAX)
 				schedule();
 			else if (!schedule_hrtimeout(&deadline, HRTIMER_MODE_ABS))
 				timed_out = true;
 		}
-		spin_lock_irqsave(&h->WaitListHead.lock, flags);
+		raw_spin_lock_irqsave(&h->NtdpcLock, flags);
 		if (w.satisfied) {
 			status = STATUS_SUCCESS;
 			break;
 		}
 		if (timed_out) {
-			list_del_init(&w.entry.entry);
+			list_del_init(&w.entry);
 			status = STATUS_TIMEOUT;
 			break;
 		}
 	}
-	spin_unlock_irqrestore(&h->WaitListHead.lock, flags);
+	raw_spin_unlock_irqrestore(&h->NtdpcLock, flags);
 	__set_current_state(TASK_RUNNING);
 	return status;
 }

@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The KDPC object: initialisation, importance, target, and taking it off its
- * queue.  KeInsertQueueDpc() is in queue.c, in one piece with the queue it
- * inserts into.
+ * The KDPC object: initialisation, importance and target.  Inserting it and
+ * taking it off its queue are in queue.c, with the queue.
  */
 #include <linux/cpumask.h>
 
@@ -41,6 +40,52 @@ bool ntdpc_dpc_report_invalid(PRKDPC dpc, unsigned long caller)
 	return false;
 }
 
+/*
+ * KeInitializeDpc() of a DPC that is queued, or was on a queue repaired
+ * as corrupt: its DpcData names one of ntdpc's queues.  On NT that queue
+ * would be corrupted; here it is reported and the DPC taken off its queue
+ * first (it does not run for that insertion), so the queue stays sound.
+ * Anything else in DpcData is uninitialised memory, not ntdpc's.
+ */
+static noinline void ntdpc_dpc_reinit_queued(PRKDPC dpc, unsigned long caller)
+{
+	if (!ntdpc_is_list(READ_ONCE(dpc->DpcData)))
+		return;
+	ntdpc_report_misuse(NTDPC_MISUSE_REINIT_QUEUED, caller,
+			    "KDPC %p initialised while queued; taken off its queue",
+			    dpc);
+	ntdpc_unqueue(dpc, caller);
+}
+
+/*
+ * KeInitializeDpc() and KeInitializeThreadedDpc().  A NULL routine leaves
+ * a DPC that cannot be queued, even one that was initialised before.
+ */
+static void ntdpc_dpc_init(PRKDPC dpc, PKDEFERRED_ROUTINE routine, PVOID ctx,
+			   UCHAR type, const char *call, unsigned long caller)
+{
+	if (unlikely(!dpc)) {
+		ntdpc_report_misuse(NTDPC_MISUSE_BAD_DPC, caller,
+				    "%s(NULL, %ps): NULL KDPC", call, routine);
+		return;
+	}
+	if (unlikely(READ_ONCE(dpc->DpcData)))
+		ntdpc_dpc_reinit_queued(dpc, caller);
+	if (unlikely(!routine)) {
+		ntdpc_report_misuse(NTDPC_MISUSE_BAD_DPC, caller,
+				    "%s(%p, NULL): NULL routine; the DPC cannot be queued",
+				    call, dpc);
+		dpc->DeferredRoutine = NULL;
+		return;
+	}
+	dpc->Type = type;
+	dpc->Importance = MediumImportance;
+	dpc->Number = 0;
+	dpc->DeferredRoutine = routine;
+	dpc->DeferredContext = ctx;
+	WRITE_ONCE(dpc->DpcData, NULL);
+}
+
 /**
  * KeInitializeDpc() - initialise a DPC object
  * @Dpc: caller-allocated KDPC, in memory that outlives any queued instance
@@ -50,70 +95,36 @@ bool ntdpc_dpc_report_invalid(PRKDPC dpc, unsigned long caller)
  * Sets Type to DpcObject, Importance to MediumImportance, Number to 0 (not
  * targeted: the DPC runs on the CPU that queues it), DpcData to NULL (not
  * queued), and the routine and context.  As on NT, the list entry and the
- * system arguments are left alone.  A NULL @Dpc or @DeferredRoutine is
- * reported and the object is left uninitialised, so it cannot be queued.
+ * system arguments are left alone.  A NULL @Dpc is reported; a NULL
+ * @DeferredRoutine is reported and leaves a DPC that cannot be queued.  A
+ * DPC still queued is reported and taken off its queue first.
  */
 void KeInitializeDpc(PRKDPC Dpc, PKDEFERRED_ROUTINE DeferredRoutine,
 		     PVOID DeferredContext)
 {
-	if (unlikely(!Dpc || !DeferredRoutine)) {
-		ntdpc_report_misuse(NTDPC_MISUSE_BAD_DPC, _RET_IP_,
-				    "%s(%p, %ps): NULL argument",
-				    __func__, Dpc, DeferredRoutine);
-		return;
-	}
-	Dpc->Type = DpcObject;
-	Dpc->Importance = MediumImportance;
-	Dpc->Number = 0;
-	Dpc->DeferredRoutine = DeferredRoutine;
-	Dpc->DeferredContext = DeferredContext;
-	WRITE_ONCE(Dpc->DpcData, NULL);
+	ntdpc_dpc_init(Dpc, DeferredRoutine, DeferredContext, DpcObject,
+		       __func__, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(KeInitializeDpc);
 
 /**
- * KeRemoveQueueDpc() - take a queued DPC off its queue
- * @Dpc: the DPC
+ * KeInitializeThreadedDpc() - initialise a threaded DPC object
+ * @Dpc: caller-allocated KDPC
+ * @DeferredRoutine: routine called at PASSIVE_LEVEL in the target CPU's
+ *	ntdpc/N thread (at DISPATCH_LEVEL if ThreadDpcEnable is 0)
+ * @DeferredContext: its second argument
  *
- * Callable at any IRQL, NMI context excepted.  When it returns TRUE the
- * routine has not started for that insertion and will not run for it.
- *
- * Return: TRUE if the DPC was queued and is now removed, else FALSE; FALSE
- * also, reported, for a bad DPC or a call from an NMI handler.
+ * As KeInitializeDpc(), with Type set to ThreadedDpcObject.  Importance only
+ * decides head or tail of the threaded queue.  The routine must not block,
+ * as on NT; use KeAcquireSpinLockForDpc() for locks shared with DPC code.
  */
-BOOLEAN KeRemoveQueueDpc(PRKDPC Dpc)
+void KeInitializeThreadedDpc(PRKDPC Dpc, PKDEFERRED_ROUTINE DeferredRoutine,
+			     PVOID DeferredContext)
 {
-	struct ntdpc_list *list;
-	unsigned long flags;
-	BOOLEAN removed = FALSE;
-	bool corrupt = false;
-
-	if (unlikely(in_nmi()))
-		return ntdpc_refuse_nmi(Dpc, __func__, _RET_IP_);
-	if (!ntdpc_dpc_valid(Dpc, _RET_IP_))
-		return FALSE;
-	list = READ_ONCE(Dpc->DpcData);
-	if (!list)
-		return FALSE;
-	raw_spin_lock_irqsave(&list->lock, flags);
-	/* Recheck: it may have been drained, or moved by CPU hotplug. */
-	if (Dpc->DpcData == list) {
-		corrupt = !ntdpc_list_unlink(ntdpc_dpc_entry(Dpc));
-		if (likely(!corrupt)) {
-			list->depth--;
-			WRITE_ONCE(Dpc->DpcData, NULL);
-			ntdpc_stat_inc(list->stats.removed);
-			removed = TRUE;
-		}
-	}
-	raw_spin_unlock_irqrestore(&list->lock, flags);
-	if (unlikely(corrupt))
-		ntdpc_report_corrupt(list, Dpc, _RET_IP_);
-	if (removed && trace_ntdpc_remove_enabled())
-		trace_ntdpc_remove(Dpc, ntdpc_routine_of(Dpc), list->cpu);
-	return removed;
+	ntdpc_dpc_init(Dpc, DeferredRoutine, DeferredContext, ThreadedDpcObject,
+		       __func__, _RET_IP_);
 }
-EXPORT_SYMBOL_GPL(KeRemoveQueueDpc);
+EXPORT_SYMBOL_GPL(KeInitializeThreadedDpc);
 
 /**
  * KeSetImportanceDpc() - set where the DPC is queued and how soon it runs

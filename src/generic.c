@@ -32,7 +32,6 @@ struct ntdpc_generic_call {
 };
 
 static DEFINE_MUTEX(ntdpc_generic_mutex);
-static DEFINE_PER_CPU(KDPC, ntdpc_generic_dpc);
 
 static VOID ntdpc_generic_fn(PKDPC dpc, PVOID ctx, PVOID arg1, PVOID arg2)
 {
@@ -53,8 +52,9 @@ static VOID ntdpc_generic_fn(PKDPC dpc, PVOID ctx, PVOID arg1, PVOID arg2)
  * KeSignalCallDpcSynchronize().  Returns after every routine has returned.
  * CPU hotplug is held off for the duration.
  *
- * Context: PASSIVE_LEVEL; sleeps.  Called higher, or with a NULL @Routine,
- * it is reported and does nothing.
+ * Context: PASSIVE_LEVEL, outside DPC routines; sleeps.  Called higher,
+ * from a threaded DPC routine (which would wait for its own thread), or with
+ * a NULL @Routine, it is reported and does nothing.
  */
 void KeGenericCallDpc(PKDEFERRED_ROUTINE Routine, PVOID Context)
 {
@@ -65,12 +65,13 @@ void KeGenericCallDpc(PKDEFERRED_ROUTINE Routine, PVOID Context)
 	unsigned int cpu, n;
 	KIRQL old;
 
-	if (unlikely(!Routine || KeGetCurrentIrql() != PASSIVE_LEVEL)) {
-		ntdpc_report_misuse(NTDPC_MISUSE_BAD_IRQL, _RET_IP_,
-				    "%s(%ps) at IRQL %u, needs PASSIVE_LEVEL and a routine",
-				    __func__, Routine, KeGetCurrentIrql());
+	if (unlikely(!Routine)) {
+		ntdpc_report_misuse(NTDPC_MISUSE_BAD_DPC, _RET_IP_,
+				    "%s(NULL): no routine", __func__);
 		return;
 	}
+	if (!ntdpc_passive_only(__func__, _RET_IP_))
+		return;
 
 	mutex_lock(&ntdpc_generic_mutex);
 	cpus_read_lock();
@@ -84,7 +85,7 @@ void KeGenericCallDpc(PKDEFERRED_ROUTINE Routine, PVOID Context)
 
 	old = ntdpc_raise_irql(DISPATCH_LEVEL, _RET_IP_);
 	for_each_online_cpu(cpu) {
-		PKDPC dpc = per_cpu_ptr(&ntdpc_generic_dpc, cpu);
+		PKDPC dpc = &per_cpu_ptr(&ntdpc_cpus, cpu)->own[NTDPC_OWN_GENERIC];
 
 		KeInitializeDpc(dpc, ntdpc_generic_fn, &call);
 		dpc->Importance = HighImportance;

@@ -18,35 +18,8 @@
 #include <ntdpc/trace.h>
 
 #include "bh.h"
-
-/*
- * One DPC queue.  KDPC.DpcData points at the ntdpc_list that holds the DPC,
- * so KeRemoveQueueDpc() finds the right lock without a search.  Lists live in
- * per-CPU memory that is never freed, so a stale DpcData read is harmless.
- */
-/*
- * Counters of one list.  removed and max_depth are written under the list's
- * lock, the others by the list's one consumer (the drain or the thread).
- * Readers and the reset use READ_ONCE/WRITE_ONCE: the numbers are statistics.
- */
-struct ntdpc_list_stats {
-	unsigned long run;
-	unsigned long removed;
-	unsigned int max_depth;
-	u64 max_latency_ns;
-	u64 max_runtime_ns;
-	u64 time_ns;
-};
-
-struct ntdpc_list {
-	raw_spinlock_t lock;
-	struct list_head head;		/* of KDPC.DpcListEntry */
-	unsigned int depth;
-	unsigned int cpu;
-	struct ntdpc_list_stats stats;
-	/* dpcs only: false once the CPU is dead and its lists moved away */
-	bool online;
-};
+#include "compat.h"
+#include "list.h"
 
 /*
  * What the watchdog's sampler saw of one thing it watches (the routine
@@ -75,6 +48,19 @@ struct ntdpc_watchdog {
 };
 
 struct ntdpc_call;
+struct ntdpc_owner;
+
+/*
+ * ntdpc's own DPCs, one of each per CPU: the flush markers of the two
+ * queues (flush.c) and the generic-call DPC (generic.c).  A repaired queue
+ * puts them back (list.c), so that what waits for them never hangs.
+ */
+enum ntdpc_own_dpc {
+	NTDPC_OWN_FLUSH,
+	NTDPC_OWN_FLUSH_THREADED,
+	NTDPC_OWN_GENERIC,
+	NTDPC_OWN_NR,
+};
 
 /*
  * Per-CPU DPC state, the counterpart of the DPC fields of NT's KPRCB.
@@ -84,9 +70,13 @@ struct ntdpc_cpu {
 	struct ntdpc_list dpcs;
 	struct ntdpc_list threaded;	/* served by this CPU's ntdpc/N thread */
 
+	/*
+	 * DPCs aimed at this CPU go to its queues: true from the hotplug
+	 * online step on the CPU, until the CPU starts going down.
+	 */
+	bool online;
 	bool request_pending;		/* drain scheduled, not yet started */
 	bool draining;			/* the drain loop is running */
-	struct task_struct *thread;	/* ntdpc/N, set while it exists */
 
 	/* NT's request-rate bookkeeping (KPRCB DpcRequestRate & co). */
 	unsigned long inserted;		/* DpcCount */
@@ -108,8 +98,17 @@ struct ntdpc_cpu {
 	 */
 	struct ntdpc_call *running;
 	unsigned long routines;
+	struct task_struct *drainer;	/* the task draining, while it does */
 
 	struct ntdpc_watchdog wd;
+	/*
+	 * A DPC storm: the queue has not emptied since the watchdog saw this
+	 * CPU drain for longer than dpc_watchdog_limit_ms (where NT would
+	 * bug-check).  Set by the sampler, cleared by the drain.
+	 */
+	bool storm;
+	/* Since when its DPC thread has had work (0: none); the thread's. */
+	u64 thread_busy_since;
 
 	/* Counters, written by this CPU's drain or under dpcs.lock. */
 	unsigned long stat_drains;
@@ -121,6 +120,8 @@ struct ntdpc_cpu {
 	unsigned long stat_threaded;	/* threaded DPCs queued */
 	unsigned long stat_watchdog;	/* watchdog reports */
 	unsigned long stat_queued_base;	/* inserted at the last stats reset */
+
+	KDPC own[NTDPC_OWN_NR];
 } ____cacheline_aligned_in_smp;
 
 DECLARE_PER_CPU_SHARED_ALIGNED(struct ntdpc_cpu, ntdpc_cpus);
@@ -146,6 +147,7 @@ enum ntdpc_misuse {
 	NTDPC_MISUSE_GENERIC_DONE,	/* generic call without Done */
 	NTDPC_MISUSE_BAD_OBJECT,	/* bad event, timer or work item */
 	NTDPC_MISUSE_CORRUPT_QUEUE,	/* a DPC queue's links disagree */
+	NTDPC_MISUSE_REINIT_QUEUED,	/* KeInitializeDpc() of a queued DPC */
 	NTDPC_MISUSE_NR,
 };
 
@@ -194,8 +196,11 @@ bool ntdpc_enqueue(PRKDPC dpc, PVOID arg1, PVOID arg2, int cpu, bool force,
 		   unsigned long caller);
 void ntdpc_retire_dpcs(struct ntdpc_cpu *c);
 void ntdpc_queue_cpu_online(unsigned int cpu);
+void ntdpc_queue_cpu_down(unsigned int cpu);
 void ntdpc_queue_cpu_dead(unsigned int cpu);
-unsigned int ntdpc_purge(bool (*match)(PKDPC dpc, void *arg), void *arg);
+unsigned int ntdpc_purge(const struct ntdpc_owner *o);
+bool ntdpc_unqueue(PRKDPC dpc, unsigned long caller);
+bool ntdpc_is_list(const void *p);
 
 /* What the drain copies out of a KDPC before calling its routine. */
 struct ntdpc_call {
@@ -211,74 +216,11 @@ static inline void *ntdpc_call_routine(const struct ntdpc_call *call)
 	return ntdpc_driver_routine(call->routine, call->ctx);
 }
 
-static inline PKDPC ntdpc_entry_dpc(struct list_head *entry)
-{
-	return container_of((PLIST_ENTRY)entry, KDPC, DpcListEntry);
-}
-
-static inline struct list_head *ntdpc_dpc_entry(PKDPC dpc)
-{
-	return (struct list_head *)&dpc->DpcListEntry;
-}
-
-/*
- * KDPC.DpcListEntry is linked the way NT's InsertHeadList, InsertTailList
- * and RemoveEntryList link a LIST_ENTRY, with their check: the neighbours
- * must point at each other (at the entry, for a removal), else the queue is
- * corrupt, most likely by a queued KDPC freed or overwritten, and is not
- * touched.  As in list_add()'s check, an entry is also refused next to
- * itself: a queued KDPC passed to KeInitializeDpc(), which clears DpcData,
- * and queued again.  list_add() and list_del() make these checks, but out
- * of line on kernels with CONFIG_DEBUG_LIST (Debian's): a call and a return
- * per insertion and per DPC run, for a few compares.
- */
-static __always_inline bool ntdpc_list_link(struct list_head *entry,
-					    struct list_head *prev,
-					    struct list_head *next)
-{
-	if (unlikely(prev->next != next || next->prev != prev ||
-		     entry == prev || entry == next))
-		return false;
-	next->prev = entry;
-	entry->next = next;
-	entry->prev = prev;
-	WRITE_ONCE(prev->next, entry);
-	return true;
-}
-
-static __always_inline bool ntdpc_list_unlink(struct list_head *entry)
-{
-	struct list_head *prev = entry->prev, *next = entry->next;
-
-	/* Linked to itself, it is on no list: a list has its head too. */
-	if (unlikely(prev->next != entry || next->prev != entry ||
-		     next == entry))
-		return false;
-	next->prev = prev;
-	WRITE_ONCE(prev->next, next);
-	return true;
-}
-
-/*
- * A walk of a list under its lock (unload purge, hotplug move) checks each
- * entry it reaches against the one it came from: a queued KDPC freed and
- * reused can otherwise send it round a loop that never meets the head.
- */
-static __always_inline bool ntdpc_list_walk_ok(struct list_head *pos,
-					       struct list_head *prev)
-{
-	return pos->prev == prev && pos->next != pos;
-}
-
-void ntdpc_report_corrupt(struct ntdpc_list *l, PKDPC dpc,
-			  unsigned long caller);
-void ntdpc_list_abandon(struct ntdpc_list *l, struct list_head *bad);
-bool ntdpc_list_move(struct ntdpc_list *from, struct ntdpc_list *to);
-
 /*
  * Take the head of a non-empty list, under its lock.  DpcData is cleared
  * before the routine is called, so the routine may queue its DPC again.
- * False if the list is corrupt: it has then been reported and abandoned.
+ * False if the list was found corrupt: it has then been reported and
+ * repaired, and may still hold DPCs.
  */
 static __always_inline bool ntdpc_list_pop(struct ntdpc_list *l,
 					   struct ntdpc_call *call)
@@ -286,8 +228,7 @@ static __always_inline bool ntdpc_list_pop(struct ntdpc_list *l,
 	PKDPC dpc = ntdpc_entry_dpc(l->head.next);
 
 	if (unlikely(!ntdpc_list_unlink(ntdpc_dpc_entry(dpc)))) {
-		ntdpc_report_corrupt(l, dpc, _THIS_IP_);
-		ntdpc_list_abandon(l, ntdpc_dpc_entry(dpc));
+		ntdpc_list_corrupt(l, dpc, _THIS_IP_);
 		return false;
 	}
 	l->depth--;
@@ -398,6 +339,8 @@ static inline void ntdpc_watchdog_sequence_end(struct ntdpc_cpu *c)
 int ntdpc_threads_init(void);
 void ntdpc_threads_exit(void);
 bool ntdpc_in_threaded_dpc(void);
+void ntdpc_thread_wake(unsigned int cpu);
+struct task_struct *ntdpc_thread_of(unsigned int cpu);
 
 /* irql.c */
 enum ntdpc_context {
@@ -408,12 +351,39 @@ enum ntdpc_context {
 	NTDPC_CTX_NR,
 };
 
+/*
+ * What a task raised to in one context, on this CPU: 0 if nothing.  A
+ * raised task cannot leave its CPU (preemption, bottom halves or interrupts
+ * are off; on PREEMPT_RT bottom halves off pin it, but it can be
+ * preempted), so a CPU keeps the slots of the tasks raised on it: on
+ * PREEMPT_RT several may be at DISPATCH_LEVEL at once, each preempted by
+ * the next.
+ */
+struct ntdpc_irql_slot {
+	struct task_struct *owner;
+	KIRQL raised;
+	KIRQL floor;		/* where its first raise started */
+};
+
+#define NTDPC_IRQL_SLOTS	(IS_ENABLED(CONFIG_PREEMPT_RT) ? 8 : 1)
+
 struct ntdpc_irql {
-	KIRQL raised[NTDPC_CTX_NR];	/* 0: nothing raised in that context */
-	KIRQL floor[NTDPC_CTX_NR];
+	struct ntdpc_irql_slot slot[NTDPC_CTX_NR][NTDPC_IRQL_SLOTS];
 };
 
 DECLARE_PER_CPU(struct ntdpc_irql, ntdpc_irql);
+
+/* The current task's slot of a context on this CPU, or NULL. */
+static __always_inline struct ntdpc_irql_slot *
+ntdpc_irql_slot_of(struct ntdpc_irql *q, unsigned int ctx)
+{
+	int i;
+
+	for (i = 0; i < NTDPC_IRQL_SLOTS; i++)
+		if (READ_ONCE(q->slot[ctx][i].owner) == current)
+			return &q->slot[ctx][i];
+	return NULL;
+}
 
 /*
  * The drain's check after each routine, cheaper than KeGetCurrentIrql():
@@ -422,18 +392,23 @@ DECLARE_PER_CPU(struct ntdpc_irql, ntdpc_irql);
  */
 static inline bool ntdpc_irql_is_drain_level(void)
 {
-	KIRQL raised = __this_cpu_read(ntdpc_irql.raised[NTDPC_CTX_SOFTIRQ]);
+	struct ntdpc_irql_slot *s;
 
-	return !irqs_disabled() &&
-	       (raised == 0 || raised == DISPATCH_LEVEL);
+	if (irqs_disabled())
+		return false;
+	s = ntdpc_irql_slot_of(raw_cpu_ptr(&ntdpc_irql), NTDPC_CTX_SOFTIRQ);
+	return !s || s->raised == DISPATCH_LEVEL;
 }
 
 KIRQL ntdpc_raise_irql(KIRQL new, unsigned long caller);
 void ntdpc_lower_irql(KIRQL new, unsigned long caller);
 void ntdpc_irql_reset_context(void);
+bool ntdpc_passive_only(const char *call, unsigned long caller);
 
 /* flush.c */
 void ntdpc_flush_all(void);
+
+/* unload.c */
 #ifdef CONFIG_MODULES
 int ntdpc_unload_init(void);
 void ntdpc_unload_exit(void);
@@ -441,11 +416,34 @@ void ntdpc_unload_exit(void);
 static inline int ntdpc_unload_init(void) { return 0; }
 static inline void ntdpc_unload_exit(void) { }
 #endif
-unsigned int ntdpc_quiesce(bool (*match)(void *routine, void *arg),
-			   void *arg);
+
+/* quiesce.c: what belongs to something going away, by address. */
+struct ntdpc_owner {
+	bool (*owns)(const void *addr, const void *arg);
+	const void *arg;
+};
+
+/* What ntdpc_quiesce() found of it. */
+struct ntdpc_quiesced {
+	unsigned int timers;	/* set, cancelled */
+	unsigned int dpcs;	/* queued, removed */
+	unsigned int work;	/* queued, cancelled */
+	unsigned int refused;	/* settings and insertions refused meanwhile */
+};
+
+void ntdpc_quiesce(const struct ntdpc_owner *o, struct ntdpc_quiesced *q);
+bool ntdpc_owns_dpc(const struct ntdpc_owner *o, PKDPC dpc);
+bool ntdpc_owns_timer(const struct ntdpc_owner *o, PKTIMER timer, PKDPC dpc);
+bool ntdpc_owns_work(const struct ntdpc_owner *o, void *routine,
+		     PDEVICE_OBJECT dev);
+/*
+ * The refusal checks, made while ntdpc_quiescing is on, with interrupts off
+ * or under rcu_read_lock(): true refuses (and counts) the call.
+ */
 DECLARE_STATIC_KEY_FALSE(ntdpc_quiescing);
-bool ntdpc_quiesce_refuses(PKDPC dpc);
-bool ntdpc_quiesce_refuses_routine(void *routine);
+bool ntdpc_quiesce_refuses_dpc(PKDPC dpc);
+bool ntdpc_quiesce_refuses_timer(PKTIMER timer, PKDPC dpc);
+bool ntdpc_quiesce_refuses_work(void *routine, PDEVICE_OBJECT dev);
 
 /* dispatcher.c */
 bool ntdpc_header_valid(DISPATCHER_HEADER *h);
@@ -456,14 +454,12 @@ LONG ntdpc_header_reset(DISPATCHER_HEADER *h);
 /* timer.c */
 LONGLONG ntdpc_system_time(void);
 ktime_t ntdpc_due_to_expiry(LONGLONG due);
-unsigned int ntdpc_cancel_timers(bool (*match)(PKTIMER t, void *arg),
-				 void *arg);
+unsigned int ntdpc_cancel_timers(const struct ntdpc_owner *o);
 
 /* workitem.c */
 int ntdpc_workitems_init(void);
 void ntdpc_workitems_exit(void);
-unsigned int ntdpc_cancel_workitems(bool (*match)(void *routine, void *arg),
-				    void *arg);
+unsigned int ntdpc_cancel_workitems(const struct ntdpc_owner *o);
 void ntdpc_flush_workitems(void);
 
 /* cpu.c */

@@ -15,11 +15,13 @@
  * The level a caller sees is the higher of what its context already imposes
  * (a hardirq handler or interrupts off is HIGH_LEVEL, softirq context or
  * bottom halves off is DISPATCH_LEVEL) and what it raised to explicitly.
- * Explicit levels are kept per CPU and per context (task, softirq, hardirq,
- * NMI), since an interrupt can nest on top of a raised task; and a raised
- * level is always non-preemptible, so per-CPU storage is stable.  The first
- * raise in a context records the level it started from (the floor): lowering
- * below it would undo state this code did not set, so it is refused.
+ * Explicit levels are kept per CPU, per context (task, softirq, hardirq,
+ * NMI), since an interrupt can nest on top of a raised task, and per task:
+ * a raised task cannot leave its CPU, but on PREEMPT_RT, where bottom halves
+ * off pin a task without stopping preemption, several tasks of one CPU can
+ * be at DISPATCH_LEVEL at once (struct ntdpc_irql_slot).  The first raise in
+ * a context records the level it started from (the floor): lowering below it
+ * would undo state this code did not set, so it is refused.
  *
  * Lowering below DISPATCH_LEVEL is local_bh_enable(), which runs pending
  * softirqs, so DPCs queued while raised run before KeLowerIrql() returns.
@@ -53,8 +55,15 @@ static inline KIRQL ntdpc_base_irql(void)
 
 static KIRQL ntdpc_current_irql(unsigned int ctx)
 {
-	KIRQL raised = this_cpu_read(ntdpc_irql.raised[ctx]);
+	struct ntdpc_irql_slot *s;
+	KIRQL raised;
 
+	/*
+	 * A task without a slot may move meanwhile, but then it has none on
+	 * any CPU: a raised task is pinned to the CPU that holds its slot.
+	 */
+	s = ntdpc_irql_slot_of(raw_cpu_ptr(&ntdpc_irql), ctx);
+	raised = s ? s->raised : 0;
 	/*
 	 * Above DISPATCH_LEVEL the interrupts-off state is our own doing (a
 	 * raise from HIGH_LEVEL can only be to HIGH_LEVEL), so the raised
@@ -65,12 +74,51 @@ static KIRQL ntdpc_current_irql(unsigned int ctx)
 	return max_t(KIRQL, ntdpc_base_irql(), raised);
 }
 
+/*
+ * A free slot of this CPU for the current task's context, which was at
+ * @floor: preemption is off while it is taken, against the other tasks of
+ * this CPU (on PREEMPT_RT a task at DISPATCH_LEVEL can be preempted).
+ */
+static struct ntdpc_irql_slot *ntdpc_irql_claim(struct ntdpc_irql *q,
+						unsigned int ctx, KIRQL floor)
+{
+	struct ntdpc_irql_slot *s = NULL;
+	int i;
+
+	preempt_disable();
+	for (i = 0; i < NTDPC_IRQL_SLOTS; i++) {
+		if (!q->slot[ctx][i].owner) {
+			s = &q->slot[ctx][i];
+			s->floor = floor;
+			WRITE_ONCE(s->owner, current);
+			break;
+		}
+	}
+	preempt_enable();
+	return s;
+}
+
+/*
+ * Between APC_LEVEL (preemption off) and DISPATCH_LEVEL (bottom halves
+ * off), bottom halves change with preemption on: on PREEMPT_RT
+ * local_bh_disable() takes a per-CPU lock only when it may sleep, and
+ * local_bh_enable() must release what it took.  The task stays on its CPU
+ * meanwhile, where its IRQL slot is.  Elsewhere bottom halves off keep
+ * preemption off, and the order is the other way round.
+ */
 static void ntdpc_irql_up(KIRQL from, KIRQL to)
 {
 	if (from < DISPATCH_LEVEL && to >= DISPATCH_LEVEL) {
-		local_bh_disable();
-		if (from == APC_LEVEL)
-			preempt_enable();	/* bh-off keeps it off */
+		if (from == APC_LEVEL && IS_ENABLED(CONFIG_PREEMPT_RT)) {
+			migrate_disable();
+			preempt_enable();
+			local_bh_disable();
+			migrate_enable();
+		} else {
+			local_bh_disable();
+			if (from == APC_LEVEL)
+				preempt_enable();	/* bh-off keeps it off */
+		}
 	} else if (from == PASSIVE_LEVEL && to == APC_LEVEL) {
 		preempt_disable();
 	}
@@ -83,9 +131,17 @@ static void ntdpc_irql_down(KIRQL from, KIRQL to)
 	if (from > DISPATCH_LEVEL && to <= DISPATCH_LEVEL)
 		local_irq_enable();
 	if (from >= DISPATCH_LEVEL && to < DISPATCH_LEVEL) {
-		if (to == APC_LEVEL)
+		/* Pending DPCs run in local_bh_enable(). */
+		if (to == APC_LEVEL && IS_ENABLED(CONFIG_PREEMPT_RT)) {
+			migrate_disable();
+			local_bh_enable();
 			preempt_disable();
-		local_bh_enable();	/* pending DPCs run here */
+			migrate_enable();
+		} else {
+			if (to == APC_LEVEL)
+				preempt_disable();
+			local_bh_enable();
+		}
 	} else if (from == APC_LEVEL && to == PASSIVE_LEVEL) {
 		preempt_enable();
 	}
@@ -103,6 +159,8 @@ KIRQL ntdpc_raise_irql(KIRQL new, unsigned long caller)
 {
 	unsigned int ctx = ntdpc_ctx();
 	KIRQL cur = ntdpc_current_irql(ctx);
+	struct ntdpc_irql_slot *s;
+	struct ntdpc_irql *q;
 
 	if (unlikely(new < cur || new > HIGH_LEVEL)) {
 		ntdpc_report_misuse(NTDPC_MISUSE_RAISE_LOWER, caller,
@@ -112,10 +170,21 @@ KIRQL ntdpc_raise_irql(KIRQL new, unsigned long caller)
 	if (new == PASSIVE_LEVEL)
 		return cur;
 	ntdpc_irql_up(cur, new);
-	/* Non-preemptible from here: the per-CPU slot is ours. */
-	if (!__this_cpu_read(ntdpc_irql.raised[ctx]))
-		__this_cpu_write(ntdpc_irql.floor[ctx], cur);
-	__this_cpu_write(ntdpc_irql.raised[ctx], new);
+	/* Pinned to this CPU from here: its slot is ours. */
+	q = this_cpu_ptr(&ntdpc_irql);
+	s = ntdpc_irql_slot_of(q, ctx);
+	if (!s) {
+		s = ntdpc_irql_claim(q, ctx, cur);
+		if (unlikely(!s)) {
+			ntdpc_irql_down(new, cur);
+			ntdpc_report_misuse(NTDPC_MISUSE_BAD_IRQL, caller,
+					    "KeRaiseIrql to %u: more than %d tasks raised at once on CPU %d; refused",
+					    new, NTDPC_IRQL_SLOTS,
+					    raw_smp_processor_id());
+			return cur;
+		}
+	}
+	s->raised = new;
 	return cur;
 }
 
@@ -128,6 +197,7 @@ void ntdpc_lower_irql(KIRQL new, unsigned long caller)
 {
 	unsigned int ctx = ntdpc_ctx();
 	KIRQL cur = ntdpc_current_irql(ctx);
+	struct ntdpc_irql_slot *s;
 	KIRQL floor;
 
 	if (unlikely(new > cur)) {
@@ -135,21 +205,26 @@ void ntdpc_lower_irql(KIRQL new, unsigned long caller)
 				    "KeLowerIrql to %u from %u", new, cur);
 		return;
 	}
-	if (!this_cpu_read(ntdpc_irql.raised[ctx])) {
+	s = ntdpc_irql_slot_of(raw_cpu_ptr(&ntdpc_irql), ctx);
+	if (!s) {
 		if (new < cur)
 			ntdpc_report_misuse(NTDPC_MISUSE_LOWER_BELOW, caller,
 					    "KeLowerIrql to %u, but %u is this context's own level",
 					    new, cur);
 		return;
 	}
-	floor = __this_cpu_read(ntdpc_irql.floor[ctx]);
+	floor = s->floor;
 	if (unlikely(new < floor)) {
 		ntdpc_report_misuse(NTDPC_MISUSE_LOWER_BELOW, caller,
 				    "KeLowerIrql to %u, below %u where this context started",
 				    new, floor);
 		new = floor;
 	}
-	__this_cpu_write(ntdpc_irql.raised[ctx], new == floor ? 0 : new);
+	/* The slot first: lowering may let the task move or be preempted. */
+	if (new == floor)
+		WRITE_ONCE(s->owner, NULL);
+	else
+		s->raised = new;
 	ntdpc_irql_down(cur, new);
 }
 
@@ -237,13 +312,45 @@ EXPORT_SYMBOL_GPL(KeRaiseIrqlToSynchLevel);
  */
 BOOLEAN KeIsExecutingDpc(void)
 {
-	return this_cpu_read(ntdpc_cpus.running) ||
+	struct ntdpc_cpu *c = raw_cpu_ptr(&ntdpc_cpus);
+
+	/* On PREEMPT_RT another task may preempt the drain: not in a DPC. */
+	return (READ_ONCE(c->running) && READ_ONCE(c->drainer) == current) ||
 	       ntdpc_in_threaded_dpc();
 }
 EXPORT_SYMBOL_GPL(KeIsExecutingDpc);
 
+/**
+ * ntdpc_passive_only() - may the caller make a PASSIVE_LEVEL-only call?
+ * @call: the call, for the report
+ * @caller: its caller, for the report
+ *
+ * Those calls sleep or wait for DPCs to run.  A threaded DPC routine runs
+ * at PASSIVE_LEVEL, but NT counts it as DISPATCH_LEVEL for them: it would
+ * wait for its own thread, or block the CPU's other threaded DPCs.
+ *
+ * Return: true if it may; otherwise the call is reported and false.
+ */
+bool ntdpc_passive_only(const char *call, unsigned long caller)
+{
+	KIRQL irql = KeGetCurrentIrql();
+
+	if (likely(irql == PASSIVE_LEVEL && !ntdpc_in_threaded_dpc()))
+		return true;
+	ntdpc_report_misuse(NTDPC_MISUSE_BAD_IRQL, caller,
+			    irql == PASSIVE_LEVEL ?
+			    "%s from a threaded DPC routine: refused, it needs PASSIVE_LEVEL outside DPCs" :
+			    "%s at IRQL %u: refused, it needs PASSIVE_LEVEL",
+			    call, irql);
+	return false;
+}
+
 /* After a routine left its IRQL raised: the drain's softirq slot starts clean. */
 void ntdpc_irql_reset_context(void)
 {
-	__this_cpu_write(ntdpc_irql.raised[NTDPC_CTX_SOFTIRQ], 0);
+	struct ntdpc_irql_slot *s;
+
+	s = ntdpc_irql_slot_of(this_cpu_ptr(&ntdpc_irql), NTDPC_CTX_SOFTIRQ);
+	if (s)
+		WRITE_ONCE(s->owner, NULL);
 }

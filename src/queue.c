@@ -18,6 +18,11 @@
  * already scheduled.  Whatever is queued without a request is delivered by
  * the deliver timer within one tick, which also adapts the queue depth the
  * way NT's clock tick does.
+ *
+ * A CPU's queues take DPCs while the CPU is online in ntdpc's eyes
+ * (c->online, from its hotplug online step until it starts going down);
+ * a DPC aimed at a CPU that is not goes to the inserting CPU, or, if that
+ * one is going down too, to another that is online.
  */
 #include <linux/cpu.h>
 #include <linux/jiffies.h>
@@ -61,12 +66,13 @@ static __always_inline void ntdpc_update_rate(struct ntdpc_cpu *c)
 		ntdpc_update_rate_tick(c, now);
 }
 
-/* NT's KiInsertQueueDpc request decision; called under c->dpcs.lock. */
-static bool ntdpc_want_request(struct ntdpc_cpu *c, UCHAR importance,
-			       bool local)
+/*
+ * NT's KiInsertQueueDpc request rule for an ordinary DPC just queued on @c
+ * with @importance, @local if @c is the inserting CPU's; under c->dpcs.lock.
+ */
+static __always_inline bool ntdpc_want_request(struct ntdpc_cpu *c,
+					       UCHAR importance, bool local)
 {
-	if (c->draining || c->request_pending)
-		return false;
 	if (c->dpcs.depth > c->max_depth)
 		return true;
 	if (importance == HighImportance || importance == MediumHighImportance)
@@ -78,9 +84,34 @@ static bool ntdpc_want_request(struct ntdpc_cpu *c, UCHAR importance,
 	return c->rate < READ_ONCE(MinimumDpcRate);
 }
 
+/* No drain is running on @c or asked for: what is queued waits for one. */
+static __always_inline bool ntdpc_drain_idle(struct ntdpc_cpu *c)
+{
+	return !c->draining && !c->request_pending;
+}
+
+/*
+ * Claim @c's drain for the caller, who kicks it once the lock is dropped;
+ * false if a drain is running or already asked for, which will see what the
+ * caller queued.  Under c->dpcs.lock.
+ */
+static __always_inline bool ntdpc_claim_drain(struct ntdpc_cpu *c)
+{
+	if (!ntdpc_drain_idle(c))
+		return false;
+	c->request_pending = true;
+	ntdpc_stat_inc(c->stat_kicks);
+	return true;
+}
+
+/*
+ * Deliver what is queued on @c within a tick.  hrtimer_is_queued(), not
+ * hrtimer_active(): the latter is also true while the timer's routine runs,
+ * which may already have looked at the queue and found it empty.
+ */
 static void ntdpc_arm_deliver(struct ntdpc_cpu *c)
 {
-	if (!hrtimer_active(&c->deliver_timer))
+	if (!hrtimer_is_queued(&c->deliver_timer))
 		hrtimer_start(&c->deliver_timer,
 			      ns_to_ktime(jiffies_to_nsecs(1)), HRTIMER_MODE_REL);
 }
@@ -99,12 +130,10 @@ static enum hrtimer_restart ntdpc_deliver_timer_fn(struct hrtimer *t)
 
 	raw_spin_lock_irqsave(&c->dpcs.lock, flags);
 	ntdpc_update_rate(c);
-	if (!list_empty(&c->dpcs.head) && !c->draining &&
-	    !c->request_pending && c->dpcs.online) {
+	if (!list_empty(&c->dpcs.head) && c->online &&
+	    ntdpc_claim_drain(c)) {
 		if (c->rate < READ_ONCE(IdealDpcRate) && c->max_depth > 1)
 			c->max_depth--;
-		c->request_pending = true;
-		ntdpc_stat_inc(c->stat_kicks);
 		kick = true;
 	}
 	raw_spin_unlock(&c->dpcs.lock);
@@ -166,48 +195,26 @@ static __always_inline void ntdpc_queue_unlock_irq(struct ntdpc_list *l)
 #define ntdpc_queue_unlock_irq(l)	raw_spin_unlock_irq(&(l)->lock)
 #endif
 
-/* A queue whose links disagree: say so, with the KDPC and the caller. */
-void ntdpc_report_corrupt(struct ntdpc_list *l, PKDPC dpc,
-			  unsigned long caller)
-{
-	ntdpc_report_misuse(NTDPC_MISUSE_CORRUPT_QUEUE, caller,
-			    "DPC queue of CPU %u is corrupt at KDPC %p (freed or reinitialised while queued?)",
-			    l->cpu, dpc);
-}
-
 /*
- * A list found corrupt at @bad cannot be walked on: it starts afresh.  The
- * DPCs that were on it never run and keep their DpcData, so they are not
- * queued again until KeInitializeDpc().  Those reachable from the head
- * before @bad and back from the tail, while the links agree and no more
- * than the list's depth, are unhooked (linked to themselves), so that
- * KeRemoveQueueDpc() reports them instead of writing through their stale
- * neighbours.  Under the list's lock.
+ * The insertion's slow path: @entry's neighbours-to-be disagree.  Next to
+ * itself, the KDPC is already linked (its DpcData was cleared behind
+ * ntdpc's back while it was queued): refused.  Else the list is repaired
+ * and the KDPC linked into what remains of it.
  */
-void ntdpc_list_abandon(struct ntdpc_list *l, struct list_head *bad)
+static noinline bool ntdpc_list_link_slow(struct ntdpc_list *l,
+					  struct list_head *entry,
+					  bool head, unsigned long caller)
 {
-	struct list_head *pos = l->head.next, *prev = &l->head, *next;
-	unsigned int left = l->depth;
-
-	while (pos != bad && pos != &l->head && left &&
-	       ntdpc_list_walk_ok(pos, prev)) {
-		left--;
-		next = pos->next;
-		INIT_LIST_HEAD(pos);
-		prev = pos;
-		pos = next;
+	if (entry == l->head.next || entry == l->head.prev) {
+		ntdpc_report_misuse(NTDPC_MISUSE_CORRUPT_QUEUE, caller,
+				    "KDPC %p is already linked on the DPC queue of CPU %u (its DpcData overwritten?)",
+				    ntdpc_entry_dpc(entry), l->cpu);
+		return false;
 	}
-	pos = l->head.prev;
-	next = &l->head;
-	while (pos != bad && pos != &l->head && left && pos->next == next) {
-		left--;
-		prev = pos->prev;
-		INIT_LIST_HEAD(pos);
-		next = pos;
-		pos = prev;
-	}
-	INIT_LIST_HEAD(&l->head);
-	l->depth = 0;
+	ntdpc_list_corrupt(l, ntdpc_entry_dpc(head ? l->head.next :
+						      l->head.prev), caller);
+	return head ? ntdpc_list_link(entry, &l->head, l->head.next) :
+		      ntdpc_list_link(entry, l->head.prev, &l->head);
 }
 
 /*
@@ -220,28 +227,27 @@ static __always_inline bool ntdpc_list_insert(struct ntdpc_list *l,
 					      PVOID arg2, UCHAR importance,
 					      unsigned long caller)
 {
-	struct list_head *entry = ntdpc_dpc_entry(dpc), *prev, *next;
+	struct list_head *entry = ntdpc_dpc_entry(dpc);
+	bool head = importance == HighImportance;
+	bool linked;
 
 	if (unlikely(cmpxchg(&dpc->DpcData, NULL, (PVOID)l)))
 		return false;
-	if (importance == HighImportance) {
-		prev = &l->head;
-		next = l->head.next;
-	} else {
-		prev = l->head.prev;
-		next = &l->head;
-	}
-	if (unlikely(!ntdpc_list_link(entry, prev, next))) {
+	if (head)
+		linked = ntdpc_list_link(entry, &l->head, l->head.next);
+	else
+		linked = ntdpc_list_link(entry, l->head.prev, &l->head);
+	if (unlikely(!linked) &&
+	    !ntdpc_list_link_slow(l, entry, head, caller)) {
 		WRITE_ONCE(dpc->DpcData, NULL);
-		ntdpc_report_corrupt(l, dpc, caller);
 		return false;
 	}
 	dpc->SystemArgument1 = arg1;
 	dpc->SystemArgument2 = arg2;
 	ntdpc_stamp(dpc);
 	l->depth++;
-	if (unlikely(l->depth > READ_ONCE(l->stats.max_depth)))
-		WRITE_ONCE(l->stats.max_depth, l->depth);
+	if (unlikely(l->depth > READ_ONCE(l->stats.depth_high)))
+		WRITE_ONCE(l->stats.depth_high, l->depth);
 	return true;
 }
 
@@ -266,8 +272,12 @@ ntdpc_enqueue_threaded(struct ntdpc_cpu *c, PRKDPC dpc, PVOID arg1,
 	bool queued, wake;
 
 	raw_spin_lock(&l->lock);
-	wake = list_empty(&l->head) && c->thread;
+	wake = list_empty(&l->head);
 	queued = ntdpc_list_insert(l, dpc, arg1, arg2, importance, caller);
+	if (queued && trace_ntdpc_queue_enabled())
+		trace_ntdpc_queue(dpc, ntdpc_routine_of(dpc), l->cpu,
+				  importance, true, importance == HighImportance,
+				  l->depth, caller);
 	raw_spin_unlock(&l->lock);
 	if (!queued) {
 		ntdpc_stat_inc(c->stat_rejected);
@@ -278,7 +288,7 @@ ntdpc_enqueue_threaded(struct ntdpc_cpu *c, PRKDPC dpc, PVOID arg1,
 }
 
 /*
- * An ordinary DPC goes on the CPU's queue; NT's rules decide whether to ask
+ * An ordinary DPC is on the CPU's queue; NT's rules decide whether to ask
  * for the drain now (the return value) or leave it to the delivery tick.
  * Called under c->dpcs.lock, after the insertion.
  */
@@ -286,44 +296,46 @@ static __always_inline bool ntdpc_request(struct ntdpc_cpu *c,
 					  UCHAR importance, bool local,
 					  bool force)
 {
-	bool kick;
-
 	ntdpc_update_rate(c);
 	WRITE_ONCE(c->inserted, c->inserted + 1);
 
-	/* The common case: a drain is already on its way or running. */
-	if (c->draining || c->request_pending)
-		return false;
-	kick = force || ntdpc_want_request(c, importance, local);
-	if (kick) {
-		c->request_pending = true;
-		ntdpc_stat_inc(c->stat_kicks);
+	if (force || ntdpc_want_request(c, importance, local)) {
+		if (!ntdpc_claim_drain(c))
+			return false;
 		if (!local)
 			ntdpc_stat_inc(c->stat_remote_kicks);
-	} else {
-		ntdpc_arm_deliver(c);
+		return true;
 	}
-	return kick;
+	if (ntdpc_drain_idle(c))
+		ntdpc_arm_deliver(c);
+	return false;
 }
 
-/* The target CPU went away after the DPC was targeted at it: use this one. */
-static noinline struct ntdpc_cpu *ntdpc_redirect(struct ntdpc_cpu *c)
+/*
+ * The target CPU's queues do not take DPCs (it went offline, or is coming
+ * up or going down): use the inserting CPU's, or if that one is going down
+ * too, the first online CPU whose queues do.  Called with @c's lock held,
+ * returns with the lock of the CPU chosen, @cpu set to it.
+ */
+static noinline struct ntdpc_cpu *ntdpc_redirect(struct ntdpc_cpu *c,
+						 int *cpu)
 {
-	raw_spin_unlock(&c->dpcs.lock);
-	c = this_cpu_ptr(&ntdpc_cpus);
-	raw_spin_lock(&c->dpcs.lock);
+	int to = smp_processor_id();
+
+	for (;;) {
+		raw_spin_unlock(&c->dpcs.lock);
+		c = per_cpu_ptr(&ntdpc_cpus, to);
+		raw_spin_lock(&c->dpcs.lock);
+		if (likely(c->online))
+			break;
+		/* Hotplug is under way here; another CPU is online. */
+		to = cpumask_next(to, cpu_online_mask);
+		if (to >= nr_cpu_ids)
+			to = cpumask_first(cpu_online_mask);
+	}
 	ntdpc_stat_inc(c->stat_redirected);
+	*cpu = to;
 	return c;
-}
-
-static noinline void ntdpc_trace_queue(struct ntdpc_cpu *c, PRKDPC dpc,
-				       int cpu, UCHAR importance,
-				       bool threaded, unsigned long caller)
-{
-	trace_ntdpc_queue(dpc, ntdpc_routine_of(dpc), cpu, importance,
-			  threaded, importance == HighImportance,
-			  threaded ? READ_ONCE(c->threaded.depth) :
-				     READ_ONCE(c->dpcs.depth), caller);
 }
 
 /*
@@ -331,31 +343,35 @@ static noinline void ntdpc_trace_queue(struct ntdpc_cpu *c, PRKDPC dpc,
  * what the arguments are.  Called at any IRQL.  At PASSIVE_LEVEL or
  * APC_LEVEL bottom halves are held around the insertion, so that a DPC
  * queued on the current CPU has run by the time this returns:
- * local_bh_enable() is Linux's "IRQL drops below DISPATCH_LEVEL".
+ * local_bh_enable() is Linux's "IRQL drops below DISPATCH_LEVEL".  They are
+ * held before interrupts go off: on PREEMPT_RT local_bh_disable() takes a
+ * per-CPU lock, which it may only do with interrupts on.
  *
  * The path of an ordinary DPC is kept to one function with nothing called
  * but the kick: everything else (threaded DPCs, an offline target, tracing,
- * a module being unloaded) is out of line.
+ * a module being unloaded) is out of line.  The queue event is made under
+ * the lock: once it drops, the routine may have run on the target CPU and
+ * freed the KDPC, or the device object behind it.
  */
 static __always_inline bool __ntdpc_enqueue(PRKDPC dpc, PVOID arg1,
 					    PVOID arg2, int cpu, bool force,
 					    unsigned long caller)
 {
 	UCHAR importance = READ_ONCE(dpc->Importance);
-	bool queued, threaded, kick = false, wake = false;
+	bool queued, kick = false, wake = false;
 	bool below_dispatch, local;
 	struct ntdpc_cpu *c;
 	unsigned long flags;
 	int this;
 
-	local_irq_save(flags);
-	below_dispatch = !in_interrupt() && !irqs_disabled_flags(flags);
+	below_dispatch = !in_interrupt() && !irqs_disabled();
 	if (below_dispatch)
 		local_bh_disable();
+	local_irq_save(flags);
 
 	/* A module going away may not queue new DPCs: see ntdpc_quiesce(). */
 	if (static_branch_unlikely(&ntdpc_quiescing) &&
-	    ntdpc_quiesce_refuses(dpc)) {
+	    ntdpc_quiesce_refuses_dpc(dpc)) {
 		queued = false;
 		goto out_irq;
 	}
@@ -365,15 +381,12 @@ static __always_inline bool __ntdpc_enqueue(PRKDPC dpc, PVOID arg1,
 		cpu = this;
 	c = per_cpu_ptr(&ntdpc_cpus, cpu);
 	ntdpc_queue_lock(&c->dpcs);
-	if (unlikely(!c->dpcs.online)) {
-		c = ntdpc_redirect(c);
-		cpu = this;
-	}
+	if (unlikely(!c->online))
+		c = ntdpc_redirect(c, &cpu);
 	local = cpu == this;
 
-	threaded = unlikely(dpc->Type == ThreadedDpcObject) &&
-		   READ_ONCE(ThreadDpcEnable);
-	if (threaded) {
+	if (unlikely(dpc->Type == ThreadedDpcObject) &&
+	    READ_ONCE(ThreadDpcEnable)) {
 		enum ntdpc_threaded_queued how;
 
 		how = ntdpc_enqueue_threaded(c, dpc, arg1, arg2, importance,
@@ -384,15 +397,19 @@ static __always_inline bool __ntdpc_enqueue(PRKDPC dpc, PVOID arg1,
 	} else {
 		queued = ntdpc_list_insert(&c->dpcs, dpc, arg1, arg2,
 					   importance, caller);
-		if (likely(queued))
+		if (likely(queued)) {
 			kick = ntdpc_request(c, importance, local, force);
-		else
+			if (trace_ntdpc_queue_enabled())
+				trace_ntdpc_queue(dpc, ntdpc_routine_of(dpc),
+						  cpu, importance, false,
+						  importance == HighImportance,
+						  c->dpcs.depth, caller);
+		} else {
 			ntdpc_stat_inc(c->stat_rejected);
+		}
 	}
 	ntdpc_queue_unlock(&c->dpcs);
 
-	if (queued && trace_ntdpc_queue_enabled())
-		ntdpc_trace_queue(c, dpc, cpu, importance, threaded, caller);
 	if (kick) {
 		if (local)
 			ntdpc_bh_kick_local(&c->bh);
@@ -400,7 +417,7 @@ static __always_inline bool __ntdpc_enqueue(PRKDPC dpc, PVOID arg1,
 			ntdpc_bh_kick(c);
 	}
 	if (unlikely(wake))
-		wake_up_process(c->thread);
+		ntdpc_thread_wake(cpu);
 out_irq:
 	local_irq_restore(flags);
 	if (below_dispatch)
@@ -515,9 +532,23 @@ static noinline void ntdpc_retire_elsewhere(struct ntdpc_cpu *c)
 	unsigned long flags;
 
 	raw_spin_lock_irqsave(&c->dpcs.lock, flags);
-	if (c->request_pending && c->dpcs.online)
+	if (c->request_pending && c->online)
 		ntdpc_bh_kick(c);
 	raw_spin_unlock_irqrestore(&c->dpcs.lock, flags);
+}
+
+/*
+ * A pass that spent its budget in a DPC storm (see struct ntdpc_cpu), or on
+ * a CPU going down (its hotplug steps run in an ordinary thread, which
+ * counts as one), leaves the rest to the next tick instead of running again
+ * at once, and the passes of a storm run a sixteenth of the budget: threads
+ * get most of the CPU meanwhile, whatever the routines' length.
+ */
+static noinline bool ntdpc_drain_yields(struct ntdpc_cpu *c)
+{
+	if (!cpu_active(c->dpcs.cpu))
+		WRITE_ONCE(c->storm, true);
+	return READ_ONCE(c->storm);
 }
 
 /**
@@ -527,7 +558,8 @@ static noinline void ntdpc_retire_elsewhere(struct ntdpc_cpu *c)
  * Runs in softirq context, which is ntdpc's DISPATCH_LEVEL: bottom halves
  * and preemption are off, interrupts on.  Pops DPCs from the head until the
  * queue is empty or the budget is spent; a spent budget schedules another
- * pass rather than keep the CPU in softirq context.
+ * pass rather than keep the CPU in softirq context, at once, or at the next
+ * tick if the drain yields (ntdpc_drain_yields()).
  *
  * Per routine this takes the queue lock once and keeps a few per-CPU words
  * for the watchdog's sampler; it reads no clock unless ntdpc_timing is on.
@@ -540,7 +572,7 @@ void ntdpc_retire_dpcs(struct ntdpc_cpu *c)
 	 * built to zero automatic variables zero it where it is declared.
 	 */
 	struct ntdpc_call call;
-	bool again = false;
+	bool again = false, later = false;
 	u64 pass_start = 0;
 
 	if (unlikely(c->dpcs.cpu != smp_processor_id())) {
@@ -549,20 +581,25 @@ void ntdpc_retire_dpcs(struct ntdpc_cpu *c)
 	}
 	if (static_branch_unlikely(&ntdpc_timing))
 		pass_start = ntdpc_clock();
+	if (unlikely(READ_ONCE(c->storm)))
+		budget = max(budget / 16, 1U);
 	ntdpc_queue_lock_irq(&c->dpcs);
 	c->request_pending = false;
 	c->draining = true;
+	WRITE_ONCE(c->drainer, current);
 	ntdpc_stat_inc(c->stat_drains);
 	ntdpc_watchdog_pass(c);
 	while (!list_empty(&c->dpcs.head)) {
 		if (unlikely(!budget--)) {
-			c->request_pending = true;
 			ntdpc_stat_inc(c->stat_budget_exhausted);
-			again = true;
+			later = ntdpc_drain_yields(c);
+			again = !later;
+			c->request_pending = again;
 			break;
 		}
+		/* A corrupt queue is repaired; what it still holds runs. */
 		if (unlikely(!ntdpc_list_pop(&c->dpcs, &call)))
-			break;
+			continue;
 		ntdpc_queue_unlock_irq(&c->dpcs);
 
 		if (static_branch_unlikely(&ntdpc_timing))
@@ -577,10 +614,16 @@ void ntdpc_retire_dpcs(struct ntdpc_cpu *c)
 		ntdpc_queue_lock_irq(&c->dpcs);
 	}
 	c->draining = false;
-	if (again)
+	WRITE_ONCE(c->drainer, NULL);
+	if (again) {
 		ntdpc_bh_kick(c);
-	else
+	} else {
 		ntdpc_watchdog_sequence_end(c);
+		if (unlikely(later))
+			ntdpc_arm_deliver(c);
+		else if (unlikely(READ_ONCE(c->storm)))
+			WRITE_ONCE(c->storm, false);	/* the queue emptied */
+	}
 	ntdpc_queue_unlock_irq(&c->dpcs);
 	if (trace_ntdpc_drain_enabled())
 		trace_ntdpc_drain(ran, pass_start ? ntdpc_clock() - pass_start : 0,
@@ -588,9 +631,76 @@ void ntdpc_retire_dpcs(struct ntdpc_cpu *c)
 }
 
 /*
+ * Take a DPC off its queue: true if it was queued and now is not, false if
+ * it was not queued.  Its DpcData is followed to the queue's lock and
+ * checked again under it; if it changed meanwhile (drained, or moved by CPU
+ * hotplug to another CPU's queue), it is followed again.  A DPC whose links
+ * are found corrupt is reported, its queue repaired, and it is taken off
+ * whether the repair kept it or dropped it.
+ */
+bool ntdpc_unqueue(PRKDPC dpc, unsigned long caller)
+{
+	struct ntdpc_list *l;
+	unsigned long flags;
+
+	while ((l = READ_ONCE(dpc->DpcData))) {
+		raw_spin_lock_irqsave(&l->lock, flags);
+		if (unlikely(READ_ONCE(dpc->DpcData) != l)) {
+			raw_spin_unlock_irqrestore(&l->lock, flags);
+			continue;
+		}
+		if (likely(ntdpc_list_unlink(ntdpc_dpc_entry(dpc))))
+			l->depth--;
+		else
+			ntdpc_list_take(l, dpc, caller);
+		WRITE_ONCE(dpc->DpcData, NULL);
+		ntdpc_stat_inc(l->stats.removed);
+		if (trace_ntdpc_remove_enabled())
+			trace_ntdpc_remove(dpc, ntdpc_routine_of(dpc), l->cpu);
+		raw_spin_unlock_irqrestore(&l->lock, flags);
+		return true;
+	}
+	return false;
+}
+
+/**
+ * KeRemoveQueueDpc() - take a queued DPC off its queue
+ * @Dpc: the DPC
+ *
+ * Callable at any IRQL, NMI context excepted.  When it returns TRUE the
+ * routine has not started for that insertion and will not run for it.
+ *
+ * Return: TRUE if the DPC was queued and is now removed, else FALSE; FALSE
+ * also, reported, for a bad DPC or a call from an NMI handler.
+ */
+BOOLEAN KeRemoveQueueDpc(PRKDPC Dpc)
+{
+	if (unlikely(in_nmi()))
+		return ntdpc_refuse_nmi(Dpc, __func__, _RET_IP_);
+	if (!ntdpc_dpc_valid(Dpc, _RET_IP_))
+		return FALSE;
+	return ntdpc_unqueue(Dpc, _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(KeRemoveQueueDpc);
+
+/* Does @p name one of ntdpc's DPC lists? */
+bool ntdpc_is_list(const void *p)
+{
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct ntdpc_cpu *c = per_cpu_ptr(&ntdpc_cpus, cpu);
+
+		if (p == &c->dpcs || p == &c->threaded)
+			return true;
+	}
+	return false;
+}
+
+/*
  * On @cpu itself, once it is online (the hotplug online step): from now on
- * DPCs aimed at it go to its queue, and a kick can reach it.  Anything the
- * CPU queued here itself on the way up is drained.
+ * DPCs aimed at it go to its queues, and a kick can reach it.  Anything
+ * queued here on the way up is drained.
  */
 void ntdpc_queue_cpu_online(unsigned int cpu)
 {
@@ -599,11 +709,8 @@ void ntdpc_queue_cpu_online(unsigned int cpu)
 
 	local_bh_disable();
 	raw_spin_lock_irq(&c->dpcs.lock);
-	c->dpcs.online = true;
-	kick = !list_empty(&c->dpcs.head) && !c->request_pending &&
-	       !c->draining;
-	if (kick)
-		c->request_pending = true;
+	c->online = true;
+	kick = !list_empty(&c->dpcs.head) && ntdpc_claim_drain(c);
 	raw_spin_unlock(&c->dpcs.lock);
 	if (kick)
 		ntdpc_bh_kick(c);
@@ -612,46 +719,32 @@ void ntdpc_queue_cpu_online(unsigned int cpu)
 }
 
 /*
- * Append @from to @to in order, DpcData following; true if it moved any.
- * Under both lists' locks.  The links of @from are checked before anything
- * is written: a corrupt list is reported and abandoned, as the drain would
- * abandon it, and nothing moves.
+ * On @cpu itself, as it starts going down (the first hotplug step of its
+ * teardown): its queues take no more DPCs (they go to the inserting CPU,
+ * as for an offline CPU), so that no kick is ever sent to a CPU on its way
+ * out, and its threaded queue empties for its thread to park.  Insertions
+ * that saw it online and have still to kick it run with interrupts off: an
+ * RCU grace period lets them finish while it can still take the kick.
+ * What is already queued here is drained here now.
  */
-bool ntdpc_list_move(struct ntdpc_list *from, struct ntdpc_list *to)
+void ntdpc_queue_cpu_down(unsigned int cpu)
 {
-	struct list_head *pos, *prev = &from->head;
-	unsigned int left = from->depth;
+	struct ntdpc_cpu *c = per_cpu_ptr(&ntdpc_cpus, cpu);
+	bool kick;
 
-	lockdep_assert_held(&from->lock);
-	lockdep_assert_held(&to->lock);
-	if (list_empty(&from->head))
-		return false;
-	for (pos = from->head.next; pos != &from->head; pos = pos->next) {
-		if (unlikely(!left-- || !ntdpc_list_walk_ok(pos, prev))) {
-			ntdpc_report_corrupt(from, ntdpc_entry_dpc(pos),
-					     _RET_IP_);
-			ntdpc_list_abandon(from, pos);
-			return false;
-		}
-		prev = pos;
-	}
-	if (unlikely(from->head.prev != prev)) {
-		ntdpc_report_corrupt(from, ntdpc_entry_dpc(prev), _RET_IP_);
-		ntdpc_list_abandon(from, &from->head);
-		return false;
-	}
-	/* The splice writes through the last entry of @to: check it too. */
-	if (unlikely(to->head.prev->next != &to->head)) {
-		ntdpc_report_corrupt(to, ntdpc_entry_dpc(to->head.prev),
-				     _RET_IP_);
-		ntdpc_list_abandon(to, to->head.prev);
-	}
-	list_for_each(pos, &from->head)
-		WRITE_ONCE(ntdpc_entry_dpc(pos)->DpcData, to);
-	to->depth += from->depth - left;
-	from->depth = 0;
-	list_splice_tail_init(&from->head, &to->head);
-	return true;
+	raw_spin_lock_irq(&c->dpcs.lock);
+	c->online = false;
+	raw_spin_unlock_irq(&c->dpcs.lock);
+	synchronize_rcu();
+
+	local_bh_disable();
+	raw_spin_lock_irq(&c->dpcs.lock);
+	kick = !list_empty(&c->dpcs.head) && ntdpc_claim_drain(c);
+	raw_spin_unlock(&c->dpcs.lock);
+	if (kick)
+		ntdpc_bh_kick_local(&c->bh);
+	local_irq_enable();
+	local_bh_enable();
 }
 
 /**
@@ -661,9 +754,9 @@ bool ntdpc_list_move(struct ntdpc_list *from, struct ntdpc_list *to)
  * Runs on a control CPU after @cpu is dead (the kernel's own model is
  * takeover_tasklets()).  The DPCs keep their order and are appended to this
  * CPU's queue; their DpcData follows them, so KeRemoveQueueDpc() still works.
- * A queue found corrupt on the way (either one) is reported and abandoned
- * as the drain abandons one: its DPCs do not run.  Later insertions aimed
- * at @cpu see it offline and land on the inserting CPU instead.
+ * A queue found corrupt on the way (either one) is reported and repaired
+ * first.  Later insertions aimed at @cpu see it offline and land on the
+ * inserting CPU instead.
  */
 void ntdpc_queue_cpu_dead(unsigned int cpu)
 {
@@ -677,20 +770,16 @@ void ntdpc_queue_cpu_dead(unsigned int cpu)
 	to = this_cpu_ptr(&ntdpc_cpus);
 	raw_spin_lock(&dead->dpcs.lock);
 	raw_spin_lock_nested(&to->dpcs.lock, SINGLE_DEPTH_NESTING);
-	dead->dpcs.online = false;
+	dead->online = false;
 	dead->request_pending = false;
 	dead->draining = false;
 	ntdpc_watchdog_sequence_end(dead);
-	ntdpc_list_move(&dead->dpcs, &to->dpcs);
-	if (!list_empty(&to->dpcs.head) && !to->draining &&
-	    !to->request_pending) {
-		to->request_pending = true;
-		kick = true;
-	}
+	if (ntdpc_list_move(&dead->dpcs, &to->dpcs))
+		kick = ntdpc_claim_drain(to);
 	/* Lock order: a CPU's dpcs lock, then its threaded lock. */
 	raw_spin_lock(&dead->threaded.lock);
 	raw_spin_lock_nested(&to->threaded.lock, SINGLE_DEPTH_NESTING);
-	wake = ntdpc_list_move(&dead->threaded, &to->threaded) && to->thread;
+	wake = ntdpc_list_move(&dead->threaded, &to->threaded);
 	raw_spin_unlock(&to->threaded.lock);
 	raw_spin_unlock(&dead->threaded.lock);
 	raw_spin_unlock(&to->dpcs.lock);
@@ -698,30 +787,29 @@ void ntdpc_queue_cpu_dead(unsigned int cpu)
 	if (kick)
 		ntdpc_bh_kick(to);
 	if (wake)
-		wake_up_process(to->thread);
+		ntdpc_thread_wake(to->dpcs.cpu);
 	local_irq_enable();
 }
 
 static unsigned int ntdpc_list_purge(struct ntdpc_list *l,
-				     bool (*match)(PKDPC dpc, void *arg),
-				     void *arg)
+				     const struct ntdpc_owner *o)
 {
-	struct list_head *pos, *next, *prev = &l->head;
+	struct list_head *pos, *next, *prev;
 	unsigned int removed = 0, left;
+	bool repaired = false;
 
 	raw_spin_lock_irq(&l->lock);
+restart:
+	prev = &l->head;
 	left = l->depth;
 	for (pos = l->head.next; pos != &l->head; pos = next) {
 		PKDPC dpc = ntdpc_entry_dpc(pos);
 
-		/*
-		 * The walk checks the links it follows: past a corrupt entry
-		 * nothing can be found, so nothing on the list may run.
-		 */
+		/* The walk checks the links it follows: see list.h. */
 		next = pos->next;
-		if (unlikely(!left-- || !ntdpc_list_walk_ok(pos, prev)))
+		if (unlikely(!left-- || pos->prev != prev || next == pos))
 			goto corrupt;
-		if (!match(dpc, arg)) {
+		if (!ntdpc_owns_dpc(o, dpc)) {
 			prev = pos;
 			continue;
 		}
@@ -735,34 +823,41 @@ static unsigned int ntdpc_list_purge(struct ntdpc_list *l,
 	return removed;
 
 corrupt:
-	ntdpc_report_corrupt(l, ntdpc_entry_dpc(pos), _RET_IP_);
-	ntdpc_list_abandon(l, pos);
+	/* Repaired, the list is sound: the walk starts again, once. */
+	ntdpc_list_corrupt(l, ntdpc_entry_dpc(pos), _RET_IP_);
+	if (!repaired) {
+		repaired = true;
+		goto restart;
+	}
 	raw_spin_unlock_irq(&l->lock);
 	return removed;
 }
 
 /**
- * ntdpc_purge() - remove queued DPCs that match a predicate
- * @match: called under a queue lock, interrupts off; true removes the DPC
- * @arg: passed to @match
+ * ntdpc_purge() - remove the queued DPCs of an owner going away
+ * @o: what belongs to it (asked under a queue lock, interrupts off)
  *
  * Used when a module goes away: its queued DPCs must not run afterwards.
  *
  * Return: the number of DPCs removed.
  */
-unsigned int ntdpc_purge(bool (*match)(PKDPC dpc, void *arg), void *arg)
+unsigned int ntdpc_purge(const struct ntdpc_owner *o)
 {
 	unsigned int cpu, removed = 0;
 
 	for_each_possible_cpu(cpu) {
 		struct ntdpc_cpu *c = per_cpu_ptr(&ntdpc_cpus, cpu);
 
-		removed += ntdpc_list_purge(&c->dpcs, match, arg);
-		removed += ntdpc_list_purge(&c->threaded, match, arg);
+		removed += ntdpc_list_purge(&c->dpcs, o);
+		removed += ntdpc_list_purge(&c->threaded, o);
 	}
 	return removed;
 }
 
+/*
+ * Every CPU's queues start not taking DPCs: the hotplug online step marks
+ * each online CPU's, on the CPU itself (src/cpu.c).
+ */
 int ntdpc_queue_init(void)
 {
 	unsigned int cpu;
@@ -774,18 +869,13 @@ int ntdpc_queue_init(void)
 	for_each_possible_cpu(cpu) {
 		struct ntdpc_cpu *c = per_cpu_ptr(&ntdpc_cpus, cpu);
 
-		raw_spin_lock_init(&c->dpcs.lock);
-		INIT_LIST_HEAD(&c->dpcs.head);
-		c->dpcs.cpu = cpu;
-		c->dpcs.online = cpu_online(cpu);
-		raw_spin_lock_init(&c->threaded.lock);
-		INIT_LIST_HEAD(&c->threaded.head);
-		c->threaded.cpu = cpu;
+		ntdpc_list_init(&c->dpcs, cpu);
+		ntdpc_list_init(&c->threaded, cpu);
+		c->online = false;
 		c->max_depth = MaximumDpcQueueDepth;
 		c->rate_jiffies = jiffies;
-		hrtimer_init(&c->deliver_timer, CLOCK_MONOTONIC,
-			     HRTIMER_MODE_REL);
-		c->deliver_timer.function = ntdpc_deliver_timer_fn;
+		ntdpc_hrtimer_setup(&c->deliver_timer, ntdpc_deliver_timer_fn,
+				    CLOCK_MONOTONIC, HRTIMER_MODE_REL);
 		ntdpc_watchdog_init_cpu(c);
 		ntdpc_bh_init_cpu(c);
 	}

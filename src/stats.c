@@ -43,7 +43,7 @@ static void ntdpc_list_stats_reset(struct ntdpc_list_stats *st)
 {
 	WRITE_ONCE(st->run, 0);
 	WRITE_ONCE(st->removed, 0);
-	WRITE_ONCE(st->max_depth, 0);
+	WRITE_ONCE(st->depth_high, 0);
 	WRITE_ONCE(st->max_latency_ns, 0);
 	WRITE_ONCE(st->max_runtime_ns, 0);
 	WRITE_ONCE(st->time_ns, 0);
@@ -106,7 +106,7 @@ static int ntdpc_stats_show(struct seq_file *m, void *v)
 	NTDPC_ROW("redirected", READ_ONCE(c->stat_redirected));
 	NTDPC_ROW("drains", READ_ONCE(c->stat_drains));
 	NTDPC_ROW("budget_spent", READ_ONCE(c->stat_budget_exhausted));
-	NTDPC_ROW("max_depth", READ_ONCE(c->dpcs.stats.max_depth));
+	NTDPC_ROW("depth_high", READ_ONCE(c->dpcs.stats.depth_high));
 	NTDPC_ROW("max_latency_ns", READ_ONCE(c->dpcs.stats.max_latency_ns));
 	NTDPC_ROW("max_runtime_ns", READ_ONCE(c->dpcs.stats.max_runtime_ns));
 	NTDPC_ROW("dpc_time_ns", READ_ONCE(c->dpcs.stats.time_ns));

@@ -10,6 +10,8 @@
  * With ThreadDpcEnable=0 threaded DPCs go to the ordinary queue and run at
  * DISPATCH_LEVEL, as on NT.
  */
+#include <linux/cpu.h>
+#include <linux/kthread.h>
 #include <linux/moduleparam.h>
 #include <linux/sched.h>
 #include <linux/smpboot.h>
@@ -21,6 +23,7 @@ module_param(ThreadDpcEnable, bool, 0444);
 MODULE_PARM_DESC(ThreadDpcEnable,
 		 "Run threaded DPCs in per-CPU SCHED_FIFO threads (NT default 1); 0 runs them as ordinary DPCs");
 
+/* smpboot's store of each CPU's thread: set while the thread exists. */
 static DEFINE_PER_CPU(struct task_struct *, ntdpc_thread_task);
 static DEFINE_PER_CPU(bool, ntdpc_thread_in_routine);
 
@@ -32,7 +35,21 @@ static int ntdpc_thread_should_run(unsigned int cpu)
 static void ntdpc_thread_setup(unsigned int cpu)
 {
 	sched_set_fifo(current);
-	per_cpu_ptr(&ntdpc_cpus, cpu)->thread = current;
+}
+
+/* @cpu's DPC thread, while it exists. */
+struct task_struct *ntdpc_thread_of(unsigned int cpu)
+{
+	return READ_ONCE(per_cpu(ntdpc_thread_task, cpu));
+}
+
+/* Wake @cpu's thread: its threaded list has just become non-empty. */
+void ntdpc_thread_wake(unsigned int cpu)
+{
+	struct task_struct *t = ntdpc_thread_of(cpu);
+
+	if (t)
+		wake_up_process(t);
 }
 
 static void ntdpc_thread_check_irql(PKDEFERRED_ROUTINE routine)
@@ -47,19 +64,65 @@ static void ntdpc_thread_check_irql(PKDEFERRED_ROUTINE routine)
 	ntdpc_lower_irql(PASSIVE_LEVEL, (unsigned long)routine);
 }
 
-/* Drain this CPU's threaded list at PASSIVE_LEVEL. */
+/*
+ * Is a CPU hotplug operation under way?  Its write lock makes the read
+ * trylock fail.  Its steps run in each CPU's cpuhp/N thread, an ordinary
+ * one, which this SCHED_FIFO thread would keep off the CPU for good while
+ * its list never empties.
+ */
+static bool ntdpc_hotplug_waiting(void)
+{
+	if (!cpus_read_trylock())
+		return true;
+	cpus_read_unlock();
+	return false;
+}
+
+/*
+ * Has the thread's list not emptied for longer than the DPC watchdog's
+ * cumulative limit?  A threaded DPC storm (a routine queueing itself, say)
+ * keeps lower-priority real-time threads off the CPU, which PREEMPT_RT's
+ * RCU callback and timer threads are; past NT's limit for DPCs without a
+ * break, the thread leaves them a tick after each budget.
+ */
+static bool ntdpc_thread_storm(struct ntdpc_cpu *c)
+{
+	u64 limit = (u64)READ_ONCE(dpc_watchdog_limit_ms) * NSEC_PER_MSEC;
+
+	return limit && ntdpc_clock() - c->thread_busy_since > limit;
+}
+
+/*
+ * Drain this CPU's threaded list at PASSIVE_LEVEL, at most drain_budget
+ * routines a call, so that smpboot, which parks the thread only between
+ * calls, can park it for CPU hotplug however busy it is.  A list that never
+ * empties must also leave the CPU to others: between routines, to those the
+ * kernel would preempt for (cond_resched(), as Debian's kernels preempt only
+ * voluntarily: the stopper, RCU), and for a tick to a CPU hotplug operation
+ * that is waiting, which takes this CPU's ordinary threads too, and in a
+ * storm (ntdpc_thread_storm()) after each budget.
+ */
 static void ntdpc_thread_fn(unsigned int cpu)
 {
 	struct ntdpc_cpu *c = per_cpu_ptr(&ntdpc_cpus, cpu);
+	unsigned int budget = READ_ONCE(ntdpc_drain_budget);
 	struct ntdpc_call call;
 
+	if (!c->thread_busy_since)
+		c->thread_busy_since = ntdpc_clock();
 	raw_spin_lock_irq(&c->threaded.lock);
 	while (!list_empty(&c->threaded.head)) {
 		u64 start = 0;
 		bool timed;
 
+		if (unlikely(!budget--)) {
+			raw_spin_unlock_irq(&c->threaded.lock);
+			if (ntdpc_thread_storm(c))
+				schedule_timeout_interruptible(1);
+			return;
+		}
 		if (unlikely(!ntdpc_list_pop(&c->threaded, &call)))
-			break;
+			continue;
 		raw_spin_unlock_irq(&c->threaded.lock);
 
 		timed = static_branch_unlikely(&ntdpc_timing);
@@ -75,16 +138,18 @@ static void ntdpc_thread_fn(unsigned int cpu)
 					   ntdpc_clock() - start, true);
 		ntdpc_stat_inc(c->threaded.stats.run);
 		ntdpc_thread_check_irql(call.routine);
-		/*
-		 * A list that never empties (a routine queueing itself) must
-		 * not keep the CPU from the stopper, or from RCU, where the
-		 * kernel preempts only voluntarily (Debian's default).
-		 */
 		cond_resched();
+		if (kthread_should_park())
+			return;
+		if (unlikely(ntdpc_hotplug_waiting())) {
+			schedule_timeout_interruptible(1);
+			return;
+		}
 
 		raw_spin_lock_irq(&c->threaded.lock);
 	}
 	raw_spin_unlock_irq(&c->threaded.lock);
+	c->thread_busy_since = 0;
 }
 
 static struct smp_hotplug_thread ntdpc_threads = {
@@ -95,10 +160,15 @@ static struct smp_hotplug_thread ntdpc_threads = {
 	.thread_comm		= "ntdpc/%u",
 };
 
-/* Is the caller a threaded DPC routine, in its CPU's DPC thread? */
+/*
+ * Is the caller a threaded DPC routine, in its CPU's DPC thread?  Not an
+ * interrupt or an ordinary DPC that runs on top of one, in that thread's
+ * context: only the routine itself.
+ */
 bool ntdpc_in_threaded_dpc(void)
 {
-	return current == this_cpu_read(ntdpc_thread_task) &&
+	return !in_nmi() && !in_hardirq() && !in_serving_softirq() &&
+	       current == raw_cpu_read(ntdpc_thread_task) &&
 	       this_cpu_read(ntdpc_thread_in_routine);
 }
 
@@ -112,36 +182,6 @@ int ntdpc_threads_init(void)
 
 void ntdpc_threads_exit(void)
 {
-	unsigned int cpu;
-
-	if (!ThreadDpcEnable)
-		return;
-	smpboot_unregister_percpu_thread(&ntdpc_threads);
-	for_each_possible_cpu(cpu)
-		per_cpu_ptr(&ntdpc_cpus, cpu)->thread = NULL;
+	if (ThreadDpcEnable)
+		smpboot_unregister_percpu_thread(&ntdpc_threads);
 }
-
-/**
- * KeInitializeThreadedDpc() - initialise a threaded DPC object
- * @Dpc: caller-allocated KDPC
- * @DeferredRoutine: routine called at PASSIVE_LEVEL in the target CPU's
- *	ntdpc/N thread (at DISPATCH_LEVEL if ThreadDpcEnable is 0)
- * @DeferredContext: its second argument
- *
- * As KeInitializeDpc(), with Type set to ThreadedDpcObject.  Importance only
- * decides head or tail of the threaded queue.  The routine must not block,
- * as on NT; use KeAcquireSpinLockForDpc() for locks shared with DPC code.
- */
-void KeInitializeThreadedDpc(PRKDPC Dpc, PKDEFERRED_ROUTINE DeferredRoutine,
-			     PVOID DeferredContext)
-{
-	if (unlikely(!Dpc || !DeferredRoutine)) {
-		ntdpc_report_misuse(NTDPC_MISUSE_BAD_DPC, _RET_IP_,
-				    "%s(%p, %ps): NULL argument", __func__,
-				    Dpc, DeferredRoutine);
-		return;
-	}
-	KeInitializeDpc(Dpc, DeferredRoutine, DeferredContext);
-	Dpc->Type = ThreadedDpcObject;
-}
-EXPORT_SYMBOL_GPL(KeInitializeThreadedDpc);

@@ -115,9 +115,8 @@ void KeInitializeTimerEx(PKTIMER Timer, TIMER_TYPE Type)
 	Timer->Period = 0;
 	Timer->Inserted = FALSE;
 	raw_spin_lock_init(&Timer->NtdpcLock);
-	hrtimer_init(&Timer->NtdpcTimer, CLOCK_MONOTONIC,
-		     HRTIMER_MODE_ABS_PINNED_HARD);
-	Timer->NtdpcTimer.function = ntdpc_timer_fn;
+	ntdpc_hrtimer_setup(&Timer->NtdpcTimer, ntdpc_timer_fn, CLOCK_MONOTONIC,
+			    HRTIMER_MODE_ABS_PINNED_HARD);
 }
 EXPORT_SYMBOL_GPL(KeInitializeTimerEx);
 
@@ -199,6 +198,12 @@ BOOLEAN KeSetTimerEx(PKTIMER Timer, LARGE_INTEGER DueTime, LONG Period,
 
 	raw_spin_lock_irqsave(&Timer->NtdpcLock, flags);
 	was = Timer->Inserted;
+	/* A module going away may not set its timers: see ntdpc_quiesce(). */
+	if (static_branch_unlikely(&ntdpc_quiescing) &&
+	    ntdpc_quiesce_refuses_timer(Timer, Dpc)) {
+		raw_spin_unlock_irqrestore(&Timer->NtdpcLock, flags);
+		return was;
+	}
 	Timer->Inserted = TRUE;
 	Timer->Dpc = Dpc;
 	Timer->Period = Period;
@@ -229,6 +234,46 @@ BOOLEAN KeSetTimer(PKTIMER Timer, LARGE_INTEGER DueTime, PKDPC Dpc)
 }
 EXPORT_SYMBOL_GPL(KeSetTimer);
 
+/*
+ * Cancel a timer: when this returns it is not set, no expiry of it is
+ * pending or running, and it is off the list of set timers, so its memory
+ * may be freed.  The pending expiry is cancelled under the timer's lock, so
+ * that a KeSetTimerEx() racing the cancel is either before it (and
+ * cancelled) or after it (and stays set), never half of each.  An expiry
+ * already running on another CPU cannot be stopped, but it finds the timer
+ * no longer Inserted and does nothing; it is waited for outside the lock,
+ * which it takes.  Returns whether the timer was set.
+ */
+static bool ntdpc_timer_cancel(PKTIMER t)
+{
+	struct hrtimer *hr = &t->NtdpcTimer;
+	unsigned long flags;
+	bool was;
+	int ret;
+
+	raw_spin_lock_irqsave(&t->NtdpcLock, flags);
+	was = t->Inserted;
+	if (was)
+		ntdpc_timer_forget(t);
+	ret = hrtimer_try_to_cancel(hr);
+	raw_spin_unlock_irqrestore(&t->NtdpcLock, flags);
+	if (likely(ret >= 0))
+		return was;
+
+	/*
+	 * The wait also cancels what a KeSetTimerEx() started meanwhile: that
+	 * setting counts as one before this cancel, and is undone in full.
+	 */
+	hrtimer_cancel(hr);
+	raw_spin_lock_irqsave(&t->NtdpcLock, flags);
+	if (t->Inserted && !hrtimer_active(hr)) {
+		ntdpc_timer_forget(t);
+		was = true;
+	}
+	raw_spin_unlock_irqrestore(&t->NtdpcLock, flags);
+	return was;
+}
+
 /**
  * KeCancelTimer() - cancel a set timer
  * @Timer: the timer
@@ -241,18 +286,9 @@ EXPORT_SYMBOL_GPL(KeSetTimer);
  */
 BOOLEAN KeCancelTimer(PKTIMER Timer)
 {
-	unsigned long flags;
-	BOOLEAN was;
-
 	if (!ntdpc_timer_valid(Timer, _RET_IP_))
 		return FALSE;
-	raw_spin_lock_irqsave(&Timer->NtdpcLock, flags);
-	was = Timer->Inserted;
-	if (was)
-		ntdpc_timer_forget(Timer);
-	raw_spin_unlock_irqrestore(&Timer->NtdpcLock, flags);
-	hrtimer_cancel(&Timer->NtdpcTimer);
-	return was;
+	return ntdpc_timer_cancel(Timer);
 }
 EXPORT_SYMBOL_GPL(KeCancelTimer);
 
@@ -271,15 +307,15 @@ BOOLEAN KeReadStateTimer(PKTIMER Timer)
 EXPORT_SYMBOL_GPL(KeReadStateTimer);
 
 /**
- * ntdpc_cancel_timers() - cancel the set timers that match
- * @match: tells whether a timer belongs to what is going away
- * @arg: passed to @match
+ * ntdpc_cancel_timers() - cancel the set timers of an owner going away
+ * @o: what belongs to it
  *
- * Does not sleep, but waits for an expiry running on another CPU.
+ * Called while ntdpc_quiesce() refuses to set them again.  Does not sleep,
+ * but waits for an expiry running on another CPU.
  *
  * Return: how many set timers were cancelled.
  */
-unsigned int ntdpc_cancel_timers(bool (*match)(PKTIMER t, void *arg), void *arg)
+unsigned int ntdpc_cancel_timers(const struct ntdpc_owner *o)
 {
 	unsigned int cancelled = 0;
 
@@ -292,8 +328,7 @@ unsigned int ntdpc_cancel_timers(bool (*match)(PKTIMER t, void *arg), void *arg)
 			PKTIMER t = container_of((PLIST_ENTRY)pos, KTIMER,
 						 TimerListEntry);
 
-			if (match(t, arg)) {
-				list_del_init(pos);
+			if (ntdpc_owns_timer(o, t, READ_ONCE(t->Dpc))) {
 				found = t;
 				break;
 			}
@@ -301,12 +336,9 @@ unsigned int ntdpc_cancel_timers(bool (*match)(PKTIMER t, void *arg), void *arg)
 		raw_spin_unlock_irq(&ntdpc_timers_lock);
 		if (!found)
 			return cancelled;
-		/* Off the list: only this timer's own lock is needed now. */
-		raw_spin_lock_irq(&found->NtdpcLock);
-		found->Inserted = FALSE;
-		raw_spin_unlock_irq(&found->NtdpcLock);
-		hrtimer_cancel(&found->NtdpcTimer);
-		cancelled++;
+		/* Off the list once cancelled, whether it was still set or not. */
+		if (ntdpc_timer_cancel(found))
+			cancelled++;
 	}
 }
 

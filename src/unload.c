@@ -1,67 +1,43 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Unload safety.  A companion module that goes away with DPCs still queued
- * would leave routines pointing into freed text.  A module notifier runs
- * while the module is MODULE_STATE_GOING (after its exit function, before its
- * memory is freed), cancels its timers that are still set, refuses new
- * insertions of its DPCs and work items, removes the queued ones, waits for
- * any of its routines still running (ntdpc_quiesce()), and logs what it
- * found.  Only modules that use ntdpc's symbols can have DPCs,
- * so the others are not waited for.
+ * Unload safety.  A companion module that goes away with a timer set or DPCs
+ * queued would leave them pointing into freed memory and text.  A module
+ * notifier runs while a module is MODULE_STATE_GOING (after its exit
+ * function, before its memory is freed) and quiesces everything of it
+ * (src/quiesce.c), whatever its routines do meanwhile, then says once what
+ * it found.
+ *
+ * What belongs to the module is found from the module itself, by address:
+ * objects in its memory, routines in its text.  Every going module is
+ * looked at, since which modules use ntdpc cannot be told on every kernel;
+ * for one that never used ntdpc it costs an RCU grace period and a flush.
  */
 #include <linux/module.h>
 #include <linux/notifier.h>
 
 #include "internal.h"
 
-static bool ntdpc_in_module(void *routine, void *arg)
+static bool ntdpc_module_owns(const void *addr, const void *mod)
 {
-	return within_module((unsigned long)routine, arg);
-}
-
-/* A timer in the module's memory, or whose DPC runs the module's code. */
-static bool ntdpc_timer_in_module(PKTIMER t, void *arg)
-{
-	return within_module((unsigned long)t, arg) ||
-	       (t->Dpc && within_module((unsigned long)ntdpc_routine_of(t->Dpc),
-					arg));
-}
-
-/*
- * Does @mod link against ntdpc?  A going module's uses cannot change, and
- * ntdpc cannot go away while @mod uses it, so the list is stable here.  A
- * built-in ntdpc has no struct module and no uses to look at.
- */
-static bool ntdpc_used_by(struct module *mod)
-{
-#if defined(MODULE) && defined(CONFIG_MODULE_UNLOAD)
-	struct module_use *use;
-
-	list_for_each_entry(use, &mod->target_list, target_list)
-		if (use->target == THIS_MODULE)
-			return true;
-	return false;
-#else
-	return true;
-#endif
+	return within_module((unsigned long)addr, (struct module *)mod);
 }
 
 static int ntdpc_module_notify(struct notifier_block *nb, unsigned long state,
 			       void *data)
 {
 	struct module *mod = data;
-	unsigned int removed, timers;
+	const struct ntdpc_owner owner = {
+		.owns = ntdpc_module_owns,
+		.arg = mod,
+	};
+	struct ntdpc_quiesced q;
 
-	if (state != MODULE_STATE_GOING || !ntdpc_used_by(mod))
+	if (state != MODULE_STATE_GOING)
 		return NOTIFY_DONE;
-	timers = ntdpc_cancel_timers(ntdpc_timer_in_module, mod);
-	if (timers)
-		pr_warn("ntdpc: module %s unloaded with %u timer(s) still set; cancelled them\n",
-			mod->name, timers);
-	removed = ntdpc_quiesce(ntdpc_in_module, mod);
-	if (removed)
-		pr_warn("ntdpc: module %s unloaded with %u DPC(s) or work item(s) still queued; removed them\n",
-			mod->name, removed);
+	ntdpc_quiesce(&owner, &q);
+	if (q.timers || q.dpcs || q.work || q.refused)
+		pr_warn("ntdpc: module %s unloaded with %u timer(s) set, %u DPC(s) and %u work item(s) queued: cancelled them, and refused %u more\n",
+			mod->name, q.timers, q.dpcs, q.work, q.refused);
 	return NOTIFY_OK;
 }
 

@@ -28,6 +28,7 @@
  * how much of its allowance is left, from the same samples.
  */
 #include <linux/kallsyms.h>
+#include <linux/uaccess.h>
 #include <linux/moduleparam.h>
 #include <linux/ratelimit.h>
 
@@ -133,6 +134,22 @@ static u64 ntdpc_watched_for(struct ntdpc_watched *w, unsigned long id,
 	return w->seen && w->id == id ? now - w->seen : 0;
 }
 
+/*
+ * The driver's routine of the running call, for a report.  A DpcForIsr may
+ * free its device object before it returns: its DpcForIsr is read without
+ * faulting.
+ */
+static void *ntdpc_call_routine_nofault(const struct ntdpc_call *call)
+{
+	PIO_DPC_ROUTINE isr_dpc;
+
+	if (call->routine == ntdpc_io_dpc &&
+	    !get_kernel_nofault(isr_dpc,
+				&((PDEVICE_OBJECT)call->ctx)->DpcForIsr))
+		return isr_dpc;
+	return call->routine;
+}
+
 static enum hrtimer_restart ntdpc_watchdog_fn(struct hrtimer *t)
 {
 	struct ntdpc_cpu *c = container_of(t, struct ntdpc_cpu, wd.timer);
@@ -158,13 +175,17 @@ static enum hrtimer_restart ntdpc_watchdog_fn(struct hrtimer *t)
 	}
 	wd->drains_seen = drains;
 	call = READ_ONCE(c->running);
-	fn = call ? ntdpc_call_routine(call) : NULL;
+	fn = call ? ntdpc_call_routine_nofault(call) : NULL;
 	/* The routine running on this CPU, and the drain sequence. */
 	ntdpc_watchdog_look(c, &wd->routine, call, READ_ONCE(c->routines), now,
 			    ntdpc_single_limit(), fn, false);
 	ntdpc_watchdog_look(c, &wd->sequence, READ_ONCE(wd->sequence_active),
 			    READ_ONCE(wd->sequences), now,
 			    ntdpc_cumulative_limit(), fn, true);
+	/* Past NT's bug-check point: the drain leaves room to threads. */
+	if (READ_ONCE(wd->sequence_active) && wd->sequence.reported &&
+	    !READ_ONCE(c->storm))
+		WRITE_ONCE(c->storm, true);
 	hrtimer_forward_now(t, ns_to_ktime(period));
 	return HRTIMER_RESTART;
 }
@@ -192,8 +213,8 @@ void ntdpc_watchdog_arm(struct ntdpc_cpu *c)
 
 void ntdpc_watchdog_init_cpu(struct ntdpc_cpu *c)
 {
-	hrtimer_init(&c->wd.timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
-	c->wd.timer.function = ntdpc_watchdog_fn;
+	ntdpc_hrtimer_setup(&c->wd.timer, ntdpc_watchdog_fn, CLOCK_MONOTONIC,
+			    HRTIMER_MODE_REL_HARD);
 }
 
 /* Module exit or the CPU is dead; the drain restarts it when needed. */

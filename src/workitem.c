@@ -27,8 +27,13 @@ struct _IO_WORKITEM {
 	u32 magic;
 	atomic_t queued;
 	PDEVICE_OBJECT DeviceObject;
-	PIO_WORKITEM_ROUTINE Routine;
-	PIO_WORKITEM_ROUTINE_EX RoutineEx;
+	/*
+	 * The routine, a PIO_WORKITEM_ROUTINE_EX if queued by
+	 * IoQueueWorkItemEx(), else a PIO_WORKITEM_ROUTINE; kept as one
+	 * pointer so that every report and event names the same one.
+	 */
+	void *Routine;
+	bool Ex;
 	PVOID Context;
 	WORK_QUEUE_TYPE QueueType;
 	u64 QueuedAt;
@@ -49,9 +54,8 @@ static void ntdpc_workitem_fn(struct work_struct *work)
 {
 	PIO_WORKITEM item = container_of(work, IO_WORKITEM, work);
 	PDEVICE_OBJECT dev = item->DeviceObject;
-	PIO_WORKITEM_ROUTINE_EX ex = item->RoutineEx;
-	PIO_WORKITEM_ROUTINE routine = item->Routine;
-	void *fn = ex ? (void *)ex : (void *)routine;
+	void *fn = item->Routine;
+	bool ex = item->Ex;
 	int type = item->QueueType;
 	PVOID ctx = item->Context;
 	u64 start = ntdpc_clock();
@@ -62,18 +66,17 @@ static void ntdpc_workitem_fn(struct work_struct *work)
 	/* From here the routine may queue the item again, or free it. */
 	atomic_set_release(&item->queued, 0);
 	if (ex)
-		ex(dev, ctx, item);
+		((PIO_WORKITEM_ROUTINE_EX)fn)(dev, ctx, item);
 	else
-		routine(dev, ctx);
+		((PIO_WORKITEM_ROUTINE)fn)(dev, ctx);
 	if (trace_ntdpc_work_end_enabled())
 		trace_ntdpc_work_end(item, fn, type, ntdpc_clock() - start);
 
 	irql = KeGetCurrentIrql();
 	if (unlikely(irql != PASSIVE_LEVEL)) {
-		ntdpc_report_misuse(NTDPC_MISUSE_ROUTINE_IRQL,
-				    ex ? (unsigned long)ex : (unsigned long)routine,
+		ntdpc_report_misuse(NTDPC_MISUSE_ROUTINE_IRQL, (unsigned long)fn,
 				    "work item routine returned at IRQL %u", irql);
-		ntdpc_lower_irql(PASSIVE_LEVEL, (unsigned long)routine);
+		ntdpc_lower_irql(PASSIVE_LEVEL, (unsigned long)fn);
 	}
 	atomic_dec((atomic_t *)&dev->ReferenceCount);
 }
@@ -146,13 +149,10 @@ void IoFreeWorkItem(PIO_WORKITEM IoWorkItem)
 }
 EXPORT_SYMBOL_GPL(IoFreeWorkItem);
 
-static void ntdpc_queue_workitem(PIO_WORKITEM item, PIO_WORKITEM_ROUTINE routine,
-				 PIO_WORKITEM_ROUTINE_EX ex,
+static void ntdpc_queue_workitem(PIO_WORKITEM item, void *fn, bool ex,
 				 WORK_QUEUE_TYPE type, PVOID ctx,
 				 unsigned long caller)
 {
-	void *fn = ex ? (void *)ex : (void *)routine;
-
 	if (!ntdpc_workitem_valid(item, caller))
 		return;
 	if (unlikely(!fn || (unsigned int)type > HyperCriticalWorkQueue)) {
@@ -173,13 +173,13 @@ static void ntdpc_queue_workitem(PIO_WORKITEM item, PIO_WORKITEM_ROUTINE routine
 	}
 	rcu_read_lock();	/* ntdpc_quiesce() waits for this section */
 	if (static_branch_unlikely(&ntdpc_quiescing) &&
-	    ntdpc_quiesce_refuses_routine(fn)) {
+	    ntdpc_quiesce_refuses_work(fn, item->DeviceObject)) {
 		atomic_set(&item->queued, 0);
 		rcu_read_unlock();
 		return;
 	}
-	item->Routine = routine;
-	item->RoutineEx = ex;
+	item->Routine = fn;
+	item->Ex = ex;
 	item->Context = ctx;
 	item->QueueType = type;
 	item->QueuedAt = ntdpc_clock();
@@ -203,7 +203,7 @@ static void ntdpc_queue_workitem(PIO_WORKITEM item, PIO_WORKITEM_ROUTINE routine
 void IoQueueWorkItem(PIO_WORKITEM IoWorkItem, PIO_WORKITEM_ROUTINE WorkerRoutine,
 		     WORK_QUEUE_TYPE QueueType, PVOID Context)
 {
-	ntdpc_queue_workitem(IoWorkItem, WorkerRoutine, NULL, QueueType,
+	ntdpc_queue_workitem(IoWorkItem, WorkerRoutine, false, QueueType,
 			     Context, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(IoQueueWorkItem);
@@ -219,27 +219,24 @@ void IoQueueWorkItemEx(PIO_WORKITEM IoWorkItem,
 		       PIO_WORKITEM_ROUTINE_EX WorkerRoutine,
 		       WORK_QUEUE_TYPE QueueType, PVOID Context)
 {
-	ntdpc_queue_workitem(IoWorkItem, NULL, WorkerRoutine, QueueType,
+	ntdpc_queue_workitem(IoWorkItem, WorkerRoutine, true, QueueType,
 			     Context, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(IoQueueWorkItemEx);
 
 /*
- * Cancel the queued, not yet started, items whose routine matches.  Called
+ * Cancel the queued, not yet started, items of an owner going away.  Called
  * while ntdpc_quiesce() refuses new ones.
  */
-unsigned int ntdpc_cancel_workitems(bool (*match)(void *routine, void *arg),
-				    void *arg)
+unsigned int ntdpc_cancel_workitems(const struct ntdpc_owner *o)
 {
 	unsigned int cancelled = 0;
 	PIO_WORKITEM item;
 
 	raw_spin_lock_irq(&ntdpc_workitems_lock);
 	list_for_each_entry(item, &ntdpc_workitems, node) {
-		void *fn = item->RoutineEx ? (void *)item->RoutineEx :
-					     (void *)item->Routine;
-
-		if (!atomic_read(&item->queued) || !fn || !match(fn, arg))
+		if (!atomic_read(&item->queued) || !item->Routine ||
+		    !ntdpc_owns_work(o, item->Routine, item->DeviceObject))
 			continue;
 		if (cancel_work(&item->work)) {
 			atomic_set(&item->queued, 0);
@@ -265,9 +262,11 @@ int ntdpc_workitems_init(void)
 	int i;
 
 	for (i = 0; i < ARRAY_SIZE(ntdpc_wq); i++) {
-		ntdpc_wq[i] = alloc_workqueue("%s",
-					      i == DelayedWorkQueue ? 0 : WQ_HIGHPRI,
-					      0, ntdpc_wq_name[i]);
+		unsigned int flags = NTDPC_WQ_PERCPU;
+
+		if (i != DelayedWorkQueue)
+			flags |= WQ_HIGHPRI;
+		ntdpc_wq[i] = alloc_workqueue("%s", flags, 0, ntdpc_wq_name[i]);
 		if (!ntdpc_wq[i]) {
 			while (i--)
 				destroy_workqueue(ntdpc_wq[i]);

@@ -17,7 +17,6 @@
 #include <linux/atomic.h>
 #include <linux/hrtimer.h>
 #include <linux/spinlock.h>
-#include <linux/wait.h>
 
 /* ---------------------------------------------------------------------- */
 /* Basic NT types                                                          */
@@ -392,14 +391,18 @@ typedef enum _KWAIT_REASON {
 } KWAIT_REASON;
 
 /*
- * Common head of events and timers.  WaitListHead is Linux's wait queue; its
- * lock also guards SignalState.  Read-only outside ntdpc.
+ * Common head of events and timers.  WaitListHead holds ntdpc's waiters and
+ * NtdpcLock guards it and SignalState: a raw lock, since events are set from
+ * interrupt handlers, timer expiries and under KSPIN_LOCKs, where a sleeping
+ * lock (PREEMPT_RT's spinlock_t, and so a wait queue's) may not be taken.
+ * Read-only outside ntdpc.
  */
 typedef struct _DISPATCHER_HEADER {
 	UCHAR Type;
 	UCHAR Reserved[3];
 	LONG SignalState;
-	wait_queue_head_t WaitListHead;
+	LIST_ENTRY WaitListHead;
+	raw_spinlock_t NtdpcLock;
 } DISPATCHER_HEADER;
 
 typedef struct _KEVENT {

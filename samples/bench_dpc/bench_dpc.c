@@ -53,6 +53,8 @@
 #include <linux/workqueue.h>
 #include <ntdpc/ntddk.h>
 
+#include "compat.h"
+
 static unsigned int iterations = 2000;
 module_param(iterations, uint, 0444);
 MODULE_PARM_DESC(iterations, "Samples per row (default 2000)");
@@ -851,9 +853,10 @@ static int __init bench_init(void)
 		return -EINVAL;
 	samples = kvmalloc_array((size_t)iterations * BENCH_MAX_ROWS,
 				 sizeof(u64), GFP_KERNEL);
-	bench_wq_hi = alloc_workqueue("bench_dpc_hi", WQ_HIGHPRI, 0);
-#ifdef BENCH_HAVE_WQ_BH
-	bench_wq_bh = alloc_workqueue("bench_dpc_bh", WQ_BH | WQ_HIGHPRI, 0);
+	bench_wq_hi = alloc_workqueue("bench_dpc_hi", WQ_HIGHPRI | NTDPC_WQ_PERCPU, 0);
+#ifdef NTDPC_HAVE_WQ_BH
+	bench_wq_bh = alloc_workqueue("bench_dpc_bh",
+				      WQ_BH | WQ_HIGHPRI | NTDPC_WQ_PERCPU, 0);
 	if (!bench_wq_bh)
 		goto nomem;
 #endif
@@ -869,8 +872,8 @@ static int __init bench_init(void)
 	init_irq_work(&bench_irq_work, bench_irq_work_fn);
 	INIT_CSD(&bench_csd, bench_ipi_fn, NULL);
 	INIT_CSD(&bench_csd_tasklet, bench_ipi_tasklet_fn, NULL);
-	hrtimer_init(&bench_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_PINNED_HARD);
-	bench_timer.function = bench_timer_fn;
+	ntdpc_hrtimer_setup(&bench_timer, bench_timer_fn, CLOCK_MONOTONIC,
+			    HRTIMER_MODE_REL_PINNED_HARD);
 	init_completion(&lat.done);
 
 	/* Not CPU 0, which serves most device interrupts, when there is another. */

@@ -10,6 +10,7 @@
 #include <linux/hrtimer.h>
 #include <linux/string.h>
 
+#include "compat.h"
 #include "conform.h"
 
 /* IoRequestDpc() from DISPATCH_LEVEL: what the DpcForIsr got. */
@@ -78,8 +79,8 @@ static void isr_requests_dpc(void)
 {
 	memset(&isr_dev, 0, sizeof(isr_dev));
 	IoInitializeDpcRequest(&isr_dev, IsrDpcForIsr);
-	hrtimer_init(&isr_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_PINNED_HARD);
-	isr_timer.function = isr_fn;
+	ntdpc_hrtimer_setup(&isr_timer, isr_fn, CLOCK_MONOTONIC,
+			    HRTIMER_MODE_REL_PINNED_HARD);
 	hrtimer_start(&isr_timer, ms_to_ktime(5), HRTIMER_MODE_REL_PINNED_HARD);
 	WAIT_FOR(atomic_read(&isr_dpc_runs) >= 1, 10000);
 	hrtimer_cancel(&isr_timer);
@@ -110,8 +111,8 @@ static void isr_queues(void)
 	rec_init(&isr_remote, 2, false);
 	KeSetImportanceDpc(&isr_remote.dpc, HighImportance);
 	KeSetTargetProcessorDpc(&isr_remote.dpc, (CCHAR)t);
-	hrtimer_init(&isr_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_PINNED_HARD);
-	isr_timer.function = isr2_fn;
+	ntdpc_hrtimer_setup(&isr_timer, isr2_fn, CLOCK_MONOTONIC,
+			    HRTIMER_MODE_REL_PINNED_HARD);
 	hrtimer_start(&isr_timer, ms_to_ktime(5), HRTIMER_MODE_REL_PINNED_HARD);
 	WAIT_FOR(atomic_read(&isr_thr.runs) && atomic_read(&isr_remote.runs), 10000);
 	hrtimer_cancel(&isr_timer);
