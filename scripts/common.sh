@@ -5,27 +5,21 @@ NTDPC_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 NTDPC_CACHE=${NTDPC_CACHE:-$HOME/.cache/ntdpc}
 NTDPC_OUT=$NTDPC_REPO/out
 
-# The Debian kernel header trees the module must build against: 6.1 (the
-# target) and 6.12 (bookworm-backports).
-ntdpc_kdirs() {
-	local d
-	for d in /usr/src/linux-headers-6.1.*-amd64 /usr/src/linux-headers-6.12.*-amd64; do
-		[ -f "$d/Makefile" ] && echo "$d"
-	done
-}
+. "$NTDPC_REPO/scripts/kernels.sh"
 
-# Unpack Debian's linux-source-6.1 into the cache, once per package version,
-# and print its path.
+# ntdpc_kernel_source [SERIES]: unpack Debian's linux-source-SERIES (6.1 by
+# default; 6.12 for the PREEMPT_RT KUnit kernel) into the cache, once per
+# package version, and print its path.
 ntdpc_kernel_source() {
-	local debver src
-	debver=$(dpkg-query -W -f='${Version}' linux-source-6.1)
+	local series=${1:-6.1} debver src
+	debver=$(dpkg-query -W -f='${Version}' "linux-source-$series")
 	src=$NTDPC_CACHE/linux-source-$debver
 	if [ ! -f "$src/Makefile" ]; then
 		echo "unpacking linux-source $debver into $src" >&2
 		rm -rf "$src.tmp"
 		mkdir -p "$src.tmp"
-		tar -xJf /usr/src/linux-source-6.1.tar.xz -C "$src.tmp"
-		mv "$src.tmp/linux-source-6.1" "$src"
+		tar -xJf "/usr/src/linux-source-$series.tar.xz" -C "$src.tmp"
+		mv "$src.tmp/linux-source-$series" "$src"
 		rmdir "$src.tmp"
 	fi
 	echo "$src"

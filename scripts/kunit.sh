@@ -36,7 +36,7 @@ mkdir -p "$graft"
 (
 	cd "$repo"
 	find Kbuild src include probes kunit -type f \( -name '*.[ch]' -o \
-		-name Kbuild -o -name '*.kunitconfig' \)
+		-name Kbuild -o -name '*.mk' -o -name '*.kunitconfig' \)
 	echo kunit/Kconfig:Kconfig
 ) | while read -r entry; do
 	from=${entry%%:*}
@@ -50,7 +50,7 @@ done
 # Sources deleted from the repo must not linger in the graft, and nothing
 # but sources belongs there (objects found there would shadow the build's).
 find "$graft" -type f ! -name '*.[ch]' ! -name Kbuild ! -name Kconfig \
-	! -name '*.kunitconfig' -delete
+	! -name '*.mk' ! -name '*.kunitconfig' -delete
 (cd "$graft" && find src include probes kunit -type f -name '*.[ch]') |
 	while read -r f; do [ -f "$repo/$f" ] || rm -f "$graft/$f"; done
 grep -q 'drivers/ntdpc/Kconfig' "$src/drivers/Kconfig" ||

@@ -1,61 +1,54 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Boot Debian's own kernel under QEMU (TCG, 4 vCPUs) with a busybox
-# initramfs carrying ntdpc.ko, the companion modules and a guest script, and
-# report what the guest reported.
+# Boot one of the supported kernels (scripts/kernels.sh: Debian's own, or the
+# debug kernel) under QEMU (TCG, 4 vCPUs) with a busybox initramfs carrying
+# ntdpc.ko, the companion modules and a guest script, and report what the
+# guest reported.
 #
-#   scripts/vm.sh <kernel-series> <guest-script>      e.g. 6.1 tests/vm/modules.sh
+#   scripts/vm.sh <kernel> <guest-script>      e.g. 7.3-rt tests/vm/modules.sh
 #
 # The guest has QEMU's edu PCI device, trace-cmd (with its libraries; perf
 # and objdump too with VM_PERF=1), and in /modules ntdpc.ko, every module of
 # samples/ and of tests/vm/ (ntdpc_vmtest.ko, nt_conformance.ko).  It sends
 # files back with "vmexport FILE [NAME]" (base64 over a second serial port);
-# they land in out/vm-<series>/files/.
+# they land in out/vm-<kernel>/files/.
 #
-# The kernel package (linux-image-<release>, the release whose headers the
-# modules are built against) is fetched with apt and unpacked into the cache,
-# never installed on the host.  The console goes to
-# out/vm-<series>-<guest script>.log and to
-# the terminal as it runs with VMTEST_VERBOSE=1.  A guest that panics, oopses or does not
-# finish within VM_TIMEOUT seconds (default 600) fails the run.
+# The modules are built against the kernel's headers where they are installed
+# (in the trixie root for Debian 13's); the kernel image is unpacked from its
+# package into the cache, never installed.  The console goes to
+# out/vm-<kernel>-<guest script>.log and to the terminal as it runs with
+# VMTEST_VERBOSE=1.  A guest that does not finish within VM_TIMEOUT seconds
+# (default 600), and any kernel splat on the console (a WARNING, lockdep,
+# KASAN, DEBUG_OBJECTS, a lockup or stall report, an oops), fail the run.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
-series=${1:?kernel series, e.g. 6.1 or 6.12}
+kernel=${1:?kernel: $(ntdpc_kernels | tr '\n' ' ')6.1-debug}
 script=${2:?guest script}
 smp=${VM_SMP:-4}
 timeout=${VM_TIMEOUT:-600}
 cd "$NTDPC_REPO"
 mkdir -p "$NTDPC_OUT" "$NTDPC_CACHE/kernels"
 
-"$NTDPC_REPO/scripts/install-deps.sh" vm
-
-kdir=$(ntdpc_kdirs | grep "linux-headers-$series\." | tail -n1)
-[ -n "$kdir" ] || { echo "vm: no headers for $series" >&2; exit 1; }
-release=${kdir#/usr/src/linux-headers-}
-
-# The kernel image, unpacked once per release.
-kroot=$NTDPC_CACHE/kernels/$release
-if [ ! -f "$kroot/boot/vmlinuz-$release" ]; then
-	tmp=$(mktemp -d)
-	(cd "$tmp" && apt-get -q -o APT::Sandbox::User=root download \
-		"linux-image-$release" >/dev/null)
-	rm -rf "$kroot"
-	dpkg-deb -x "$tmp"/linux-image-*.deb "$kroot"
-	rm -rf "$tmp"
-fi
+ntdpc_kernel_field "$kernel" 1 >/dev/null
+"$NTDPC_REPO/scripts/install-deps.sh" vm kernel "$kernel"
+[ "$kernel" = 6.1-debug ] && "$NTDPC_REPO/scripts/debug-kernel.sh" >/dev/null
+kdir=$(ntdpc_kernel_kdir "$kernel")
+release=$(ntdpc_kernel_release "$kernel")
+image=$(ntdpc_kernel_image "$kernel")
 
 # Modules built against this kernel's headers, in a private build tree.
-build=$NTDPC_OUT/vm-build-$series
+build=$NTDPC_OUT/vm-build-$kernel
 rm -rf "$build"
 mkdir -p "$build"
 cp -a Kbuild Makefile src include probes samples tests "$build/"
-make -s -C "$build" KDIR="$kdir" modules 2>&1 | grep -v '^Skipping BTF' || true
+ntdpc_kernel_run "$kernel" make -s -C "$build" KDIR="$kdir" modules 2>&1 |
+	grep -v '^Skipping BTF' || true
 [ -f "$build/ntdpc.ko" ] || { echo "vm: ntdpc.ko did not build" >&2; exit 1; }
 for dir in samples/*/ tests/vm/; do
 	dir=${dir%/}
-	make -s -C "$kdir" M="$build/$dir" NTDPC="$build" \
+	ntdpc_kernel_run "$kernel" make -s -C "$kdir" M="$build/$dir" NTDPC="$build" \
 		KBUILD_EXTRA_SYMBOLS="$build/Module.symvers" modules 2>&1 |
 		grep -v '^Skipping BTF' || true
 done
@@ -98,26 +91,34 @@ cat > "$root/bin/vmexport" <<'EOT'
 } > /dev/ttyS1
 EOT
 chmod +x "$root/bin/vmexport"
-cat > "$root/init" <<'EOT'
+# The kernel's messages go to the console as they come, except on the debug
+# kernel: there, 6.1's lockdep (PROVE_RAW_LOCK_NESTING) reports the serial
+# console's own lock whenever an interrupt handler prints, which under
+# emulation the kernel does by itself ("hrtimer: interrupt took").  Its
+# console takes emergencies only, and the whole log follows the script.
+loglevel=7
+[ "$kernel" = 6.1-debug ] && loglevel=2
+cat > "$root/init" <<EOT
 #!/bin/sh
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
 mount -t debugfs none /sys/kernel/debug
 mount -t tracefs none /sys/kernel/tracing
-echo 7 > /proc/sys/kernel/printk
-echo "VMTEST BOOTED $(uname -r)"
+echo $loglevel > /proc/sys/kernel/printk
+echo "VMTEST BOOTED \$(uname -r)"
 sh /test.sh
+[ $loglevel -lt 7 ] && { echo "VMTEST DMESG"; dmesg; }
 echo "VMTEST EXIT"
 poweroff -f
 EOT
 chmod +x "$root/init" "$root/test.sh"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$build/initramfs.gz"
 
-log=$NTDPC_OUT/vm-$series-$(basename "$script" .sh).log
-echo "vm: booting $release with $smp vCPUs (TCG)"
+log=$NTDPC_OUT/vm-$kernel-$(basename "$script" .sh).log
+echo "vm: booting $kernel ($release) with $smp vCPUs (TCG)"
 set +e
-files=$NTDPC_OUT/vm-$series/files
+files=$NTDPC_OUT/vm-$kernel/files
 rm -rf "$files"
 mkdir -p "$files"
 # The serial console goes to the log, and to the terminal too with
@@ -125,7 +126,7 @@ mkdir -p "$files"
 timeout "$timeout" qemu-system-x86_64 -accel tcg -smp "$smp" -m 1024 \
 	-nodefaults -nographic -no-reboot -serial stdio -device edu \
 	-serial "file:$build/ttyS1.out" \
-	-kernel "$kroot/boot/vmlinuz-$release" -initrd "$build/initramfs.gz" \
+	-kernel "$image" -initrd "$build/initramfs.gz" \
 	-append "console=ttyS0 panic=-1 oops=panic loglevel=4" \
 	< /dev/null 2>&1 | if [ "${VMTEST_VERBOSE:-0}" = 1 ]; then tee "$log"; else cat > "$log"; fi
 qemu_status=${PIPESTATUS[0]}
@@ -162,13 +163,26 @@ if [ -z "${VM_INT3_RETRY:-}" ] && ! grep -q '^VMTEST DONE' "$log" &&
    grep -q 'Oops: int3' "$log"; then
 	echo "vm: the guest hit a stale text-patching int3 (a QEMU TCG artifact, log kept as $log.int3); running it once more" >&2
 	mv "$log" "$log.int3"
-	VM_INT3_RETRY=1 exec "$NTDPC_REPO/scripts/vm.sh" "$series" "$script"
+	VM_INT3_RETRY=1 exec "$NTDPC_REPO/scripts/vm.sh" "$kernel" "$script"
 fi
 
 passed=$(grep -c '^VMTEST PASS ' "$log" || true)
 failed=$(grep -c '^VMTEST FAIL ' "$log" || true)
 grep '^VMTEST FAIL ' "$log" || true
 status=0
+# Whatever the guest checked itself: any splat of the kernel's fails the run.
+splats='BUG:|WARNING:|Oops|general protection|INFO: possible|INFO: inconsistent|'
+splats+='INFO: task .* blocked for more than|sleeping function called from invalid context|'
+splats+='scheduling while atomic|ODEBUG:|KASAN|UBSAN|detected stall|soft lockup|'
+splats+='hard LOCKUP|Kernel panic|stack-protector|list_add corruption|list_del corruption|'
+splats+='workqueue lockup|hogged CPU'
+if grep -v '^VMTEST ' "$log" | grep -E "$splats" > "$log.splats"; then
+	echo "vm: kernel splats on the console (all in $log.splats):" >&2
+	head -n 20 "$log.splats" | sed 's/^/vm:   /' >&2
+	failed=$((failed + 1))
+else
+	rm -f "$log.splats"
+fi
 if ! grep -q '^VMTEST DONE' "$log"; then
 	[ $qemu_status -eq 124 ] && echo "vm: guest did not finish within ${timeout}s" >&2
 	echo "vm: guest did not complete its script; the console's last lines:" >&2
@@ -177,5 +191,5 @@ if ! grep -q '^VMTEST DONE' "$log"; then
 	status=1
 fi
 [ "$failed" -eq 0 ] || status=1
-echo "vm-$series: $passed passed, $failed failed"
+echo "vm-$kernel: $passed passed, $failed failed"
 exit $status

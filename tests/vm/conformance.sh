@@ -62,7 +62,7 @@ report bad
 # mode=unload: DPCs (self-requeueing, Low, threaded) on every CPU, a 1 ms
 # periodic timer and a sleeping work item left behind for an immediate rmmod.
 load unload && sleep 0.1 && expect unload-rmmod rmmod nt_conformance
-expect unload-timer-cancelled logged "ntdpc: module nt_conformance unloaded with 1 timer(s) still set"
+expect unload-timer-cancelled logged "ntdpc: module nt_conformance unloaded with 1 timer(s) set"
 sleep 2
 report unload
 expect unload-ntdpc-rmmod rmmod ntdpc

@@ -22,6 +22,25 @@ refuse() {
 # logged TEXT: the kernel log has TEXT (a grep pattern).
 logged() { dmesg | grep -q "$1"; }
 
+# uptime: seconds since boot, to the hundredth.
+uptime_s() { cut -d' ' -f1 /proc/uptime; }
+
+# offline_within SECONDS CPU: take CPU offline, and fail unless that has
+# happened within SECONDS; the time it took is printed.  A write that never
+# returns stays blocked in the kernel, and what follows may wait on it.
+offline_within() {
+	rm -f /tmp/offline.$2
+	t0=$(uptime_s)
+	(echo 0 > /sys/devices/system/cpu/cpu$2/online && touch /tmp/offline.$2) &
+	i=0
+	while [ ! -f /tmp/offline.$2 ] && [ $i -lt $(($1 * 10)) ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	echo "cpu$2 offline: $(awk "BEGIN { print $(uptime_s) - $t0 }") s" > /dev/console
+	[ -f /tmp/offline.$2 ]
+}
+
 # edu_requests N DMA_EVERY: N factorials and, every DMA_EVERY-th (0: never),
 # a DMA round trip, written at once to /dev/edu_dpc so that many are
 # outstanding; the answers, in order, land in /tmp/edu.out.

@@ -5,10 +5,19 @@
  *
  * mode=basic   queue DPCs and threaded DPCs on every CPU, check where and at
  *              which IRQL they ran, print "ntdpc_vmtest: basic ok"
- * mode=leak    queue a DPC that keeps queueing itself on every CPU, and set
- *              a 1 ms periodic timer whose DPC queues a work item, and leave
- *              all of it running at unload: ntdpc must cancel and remove it
- *              before this module's text goes away
+ * mode=leak    queue a DPC that keeps queueing itself on every CPU, set a
+ *              1 ms periodic timer whose DPC queues a work item and a 1 ms
+ *              one-shot timer whose DPC sets it again (NT's idiom for a
+ *              periodic job), and leave all of it running at unload: ntdpc
+ *              must cancel and remove it before this module's memory goes
+ *              away, whatever the routines do meanwhile
+ * mode=busy    keep CPU @cpu busy with a threaded and an ordinary DPC that
+ *              queue themselves, targeted there, until unload: that CPU
+ *              must still go offline, at once
+ * mode=passive from a threaded DPC routine, call what NT allows only at
+ *              PASSIVE_LEVEL outside DPCs (KeFlushQueuedDpcs(), a wait with
+ *              a timeout, KeGenericCallDpc()): each must be refused at once,
+ *              not hang its own thread; print "ntdpc_vmtest: passive ok"
  * mode=yield   keep CPU 1's DPC thread busy with a threaded DPC that queues
  *              itself, wake a higher real-time thread there and print
  *              "ntdpc_vmtest: yield ok" if it ran within 200 ms: the DPC
@@ -26,7 +35,15 @@
 
 static char *mode = "basic";
 module_param(mode, charp, 0444);
-MODULE_PARM_DESC(mode, "basic, leak or yield");
+MODULE_PARM_DESC(mode, "basic, leak, yield, busy or passive");
+
+static uint cpu = 1;
+module_param(cpu, uint, 0444);
+MODULE_PARM_DESC(cpu, "The CPU mode=busy keeps busy");
+
+static uint busy = 3;
+module_param(busy, uint, 0444);
+MODULE_PARM_DESC(busy, "mode=busy: 1 a threaded DPC, 2 an ordinary one, 3 both");
 
 static bool threads = true;
 module_param(threads, bool, 0444);
@@ -46,8 +63,8 @@ static ULONG vm_count;
 static LONG vm_leak_stop;
 
 /* The leak mode's timer path: timer -> DPC -> work item that sleeps. */
-static KTIMER vm_timer;
-static KDPC vm_timer_dpc;
+static KTIMER vm_timer, vm_rearm_timer;
+static KDPC vm_timer_dpc, vm_rearm_dpc;
 static DEVICE_OBJECT vm_device;
 static PIO_WORKITEM vm_work;
 static LONG vm_work_busy;
@@ -83,6 +100,15 @@ static VOID VmTimerRoutine(PKDPC Dpc, PVOID DeferredContext,
 {
 	if (vm_work && !InterlockedCompareExchange(&vm_work_busy, 1, 0))
 		IoQueueWorkItem(vm_work, VmWorkRoutine, DelayedWorkQueue, NULL);
+}
+
+/* A one-shot timer's DPC that sets its timer again, for ever. */
+static VOID VmRearmRoutine(PKDPC Dpc, PVOID DeferredContext,
+			   PVOID SystemArgument1, PVOID SystemArgument2)
+{
+	LARGE_INTEGER one_ms = { .QuadPart = -10000 };
+
+	KeSetTimer(&vm_rearm_timer, one_ms, &vm_rearm_dpc);
 }
 
 static int vm_basic(void)
@@ -144,6 +170,9 @@ static void vm_leak(void)
 	KeInitializeDpc(&vm_timer_dpc, VmTimerRoutine, NULL);
 	KeInitializeTimer(&vm_timer);
 	KeSetTimerEx(&vm_timer, one_ms, 1, &vm_timer_dpc);
+	KeInitializeDpc(&vm_rearm_dpc, VmRearmRoutine, NULL);
+	KeInitializeTimer(&vm_rearm_timer);
+	KeSetTimer(&vm_rearm_timer, one_ms, &vm_rearm_dpc);
 	pr_info("ntdpc_vmtest: leak armed on %u CPUs\n", vm_count / 2);
 }
 
@@ -217,6 +246,84 @@ static int vm_yield(void)
 	return 0;
 }
 
+/* mode=busy: a threaded and an ordinary DPC that keep CPU @cpu busy. */
+static KDPC vm_busy_dpc, vm_busy_threaded;
+static bool vm_busy_stop;
+
+static VOID VmBusyRoutine(PKDPC Dpc, PVOID DeferredContext,
+			  PVOID SystemArgument1, PVOID SystemArgument2)
+{
+	u64 end = ktime_get_ns() + 50 * NSEC_PER_USEC;
+
+	if (READ_ONCE(vm_busy_stop))
+		return;
+	while (ktime_get_ns() < end)
+		cpu_relax();
+	KeInsertQueueDpc(Dpc, NULL, NULL);
+}
+
+static int vm_busy(void)
+{
+	if (!cpu_online(cpu))
+		return -ENODEV;
+	KeInitializeThreadedDpc(&vm_busy_threaded, VmBusyRoutine, NULL);
+	KeSetTargetProcessorDpc(&vm_busy_threaded, (CCHAR)cpu);
+	KeInitializeDpc(&vm_busy_dpc, VmBusyRoutine, NULL);
+	KeSetTargetProcessorDpc(&vm_busy_dpc, (CCHAR)cpu);
+	if (busy & 1)
+		KeInsertQueueDpc(&vm_busy_threaded, NULL, NULL);
+	if (busy & 2)
+		KeInsertQueueDpc(&vm_busy_dpc, NULL, NULL);
+	pr_info("ntdpc_vmtest: busy on CPU %u\n", cpu);
+	return 0;
+}
+
+/* mode=passive: PASSIVE_LEVEL-only calls from a threaded DPC routine. */
+static KDPC vm_passive_dpc;
+static KEVENT vm_passive_event;
+static DECLARE_COMPLETION(vm_passive_done);
+static NTSTATUS vm_passive_wait;
+static LONG vm_passive_generic;
+
+static VOID VmGenericRoutine(PKDPC Dpc, PVOID DeferredContext,
+			     PVOID SystemArgument1, PVOID SystemArgument2)
+{
+	InterlockedIncrement(&vm_passive_generic);
+	KeSignalCallDpcDone(SystemArgument1);
+}
+
+static VOID VmPassiveRoutine(PKDPC Dpc, PVOID DeferredContext,
+			     PVOID SystemArgument1, PVOID SystemArgument2)
+{
+	LARGE_INTEGER ten_ms = { .QuadPart = -100000 };
+
+	KeFlushQueuedDpcs();
+	vm_passive_wait = KeWaitForSingleObject(&vm_passive_event, Executive,
+						KernelMode, FALSE, &ten_ms);
+	KeGenericCallDpc(VmGenericRoutine, NULL);
+	complete(&vm_passive_done);
+}
+
+static int vm_passive(void)
+{
+	KeInitializeEvent(&vm_passive_event, NotificationEvent, FALSE);
+	KeInitializeThreadedDpc(&vm_passive_dpc, VmPassiveRoutine, NULL);
+	KeInsertQueueDpc(&vm_passive_dpc, NULL, NULL);
+	if (!wait_for_completion_timeout(&vm_passive_done, 10 * HZ)) {
+		pr_err("ntdpc_vmtest: passive FAILED: the threaded DPC did not return within 10 s\n");
+		return 0;
+	}
+	/* And the machinery is not left wedged: a flush from here completes. */
+	KeFlushQueuedDpcs();
+	if (vm_passive_wait != STATUS_INVALID_PARAMETER ||
+	    READ_ONCE(vm_passive_generic))
+		pr_err("ntdpc_vmtest: passive FAILED: wait returned %#x, the generic call ran on %d CPUs\n",
+		       vm_passive_wait, vm_passive_generic);
+	else
+		pr_info("ntdpc_vmtest: passive ok\n");
+	return 0;
+}
+
 static int __init vm_init(void)
 {
 	int ret = 0;
@@ -229,6 +336,10 @@ static int __init vm_init(void)
 		vm_leak();
 	else if (!strcmp(mode, "yield"))
 		ret = vm_yield();
+	else if (!strcmp(mode, "busy"))
+		ret = vm_busy();
+	else if (!strcmp(mode, "passive"))
+		ret = vm_passive();
 	else
 		ret = vm_basic();
 	if (ret)
@@ -246,6 +357,7 @@ static void __exit vm_exit(void)
 	 */
 	if (!strcmp(mode, "leak"))
 		return;
+	WRITE_ONCE(vm_busy_stop, true);
 	KeFlushQueuedDpcs();
 	kfree(vm_dpcs);
 }
