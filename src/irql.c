@@ -235,7 +235,7 @@ EXPORT_SYMBOL_GPL(KeRaiseIrqlToSynchLevel);
  *
  * Return: TRUE or FALSE.
  */
-BOOLEAN KeIsExecutingDpc(void)
+LOGICAL KeIsExecutingDpc(void)
 {
 	return this_cpu_read(ntdpc_cpus.running) ||
 	       ntdpc_in_threaded_dpc();

@@ -209,6 +209,8 @@ typedef struct _KDPC {
 	u64 NtdpcQueuedAt;	/* ntdpc's: insertion time (ns), for latency */
 } KDPC, *PKDPC, *PRKDPC;
 
+typedef ULONG LOGICAL;
+
 VOID KeInitializeDpc(PRKDPC Dpc, PKDEFERRED_ROUTINE DeferredRoutine,
 		     PVOID DeferredContext);
 VOID KeInitializeThreadedDpc(PRKDPC Dpc, PKDEFERRED_ROUTINE DeferredRoutine,
@@ -220,12 +222,12 @@ VOID KeSetImportanceDpc(PRKDPC Dpc, KDPC_IMPORTANCE Importance);
 VOID KeSetTargetProcessorDpc(PRKDPC Dpc, CCHAR Number);
 NTSTATUS KeSetTargetProcessorDpcEx(PKDPC Dpc, PPROCESSOR_NUMBER ProcNumber);
 VOID KeFlushQueuedDpcs(void);
-BOOLEAN KeIsExecutingDpc(void);
+LOGICAL KeIsExecutingDpc(void);
 
 /* KeGenericCallDpc: Routine runs once on every active processor. */
 VOID KeGenericCallDpc(PKDEFERRED_ROUTINE Routine, PVOID Context);
 VOID KeSignalCallDpcDone(PVOID SystemArgument1);
-BOOLEAN KeSignalCallDpcSynchronize(PVOID SystemArgument2);
+LOGICAL KeSignalCallDpcSynchronize(PVOID SystemArgument2);
 
 /* ---------------------------------------------------------------------- */
 /* IRQL and spin locks                                                     */
@@ -364,7 +366,6 @@ typedef struct _KDPC_WATCHDOG_INFORMATION {
 
 NTSTATUS KeQueryDpcWatchdogInformation(PKDPC_WATCHDOG_INFORMATION
 				       WatchdogInformation);
-typedef ULONG LOGICAL;
 LOGICAL KeShouldYieldProcessor(void);
 
 /* ---------------------------------------------------------------------- */
