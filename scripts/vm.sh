@@ -9,9 +9,9 @@
 #
 # The guest has QEMU's edu PCI device, trace-cmd (with its libraries; perf
 # and objdump too with VM_PERF=1), and in /modules ntdpc.ko, every module of
-# samples/ and of tests/vm/ (ntdpc_vmtest.ko, nt_conformance.ko).  It sends
-# files back with "vmexport FILE [NAME]" (base64 over a second serial port);
-# they land in out/vm-<series>/files/.
+# samples/ and of tests/vm/ (ntdpc_vmtest.ko, nt_conformance.ko,
+# wdk_style.ko).  It sends files back with "vmexport FILE [NAME]" (base64
+# over a second serial port); they land in out/vm-<series>/files/.
 #
 # The kernel package (linux-image-<release>, the release whose headers the
 # modules are built against) is fetched with apt and unpacked into the cache,
