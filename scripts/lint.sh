@@ -3,7 +3,8 @@
 #
 # checkpatch.pl --strict (from Debian's kernel source) on every C file,
 # kernel-doc on the sources and the public header, and sparse (C=1) on the
-# module built against each Debian kernel.  Any finding fails.
+# module and on the companion modules (samples/, tests/vm/) built against
+# each Debian kernel.  Any finding fails.
 #
 # checkpatch is told to ignore two rules the NT API contract breaks on
 # purpose: CAMELCASE (KeInsertQueueDpc, SystemArgument1, ...) and
@@ -49,6 +50,22 @@ for kdir in $(ntdpc_kdirs); do
 		echo "lint: sparse findings above ($kdir)" >&2
 		status=1
 	fi
+	# The companions, through the public header alone: its SAL lock
+	# annotations are sparse contexts, and wdk_style's wrappers rely on it.
+	for dir in samples/*/ tests/vm/; do
+		dir=$NTDPC_REPO/${dir%/}
+		make -s -C "$kdir" M="$dir" clean >/dev/null
+		if ! make -s -C "$kdir" M="$dir" NTDPC="$NTDPC_REPO" \
+			KBUILD_EXTRA_SYMBOLS="$NTDPC_REPO/Module.symvers" \
+			C=1 W=1 modules > "$NTDPC_OUT/sparse.txt" 2>&1; then
+			cat "$NTDPC_OUT/sparse.txt" >&2
+			status=1
+		elif grep -E 'warning:|error:' "$NTDPC_OUT/sparse.txt"; then
+			echo "lint: sparse findings above (${dir#"$NTDPC_REPO"/}, $kdir)" >&2
+			status=1
+		fi
+		make -s -C "$kdir" M="$dir" clean >/dev/null
+	done
 	make -s KDIR="$kdir" clean >/dev/null
 done
 [ $status -eq 0 ] && echo "lint: clean"

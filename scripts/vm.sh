@@ -10,9 +10,9 @@
 #
 # The guest has QEMU's edu PCI device, trace-cmd (with its libraries; perf
 # and objdump too with VM_PERF=1), and in /modules ntdpc.ko, every module of
-# samples/ and of tests/vm/ (ntdpc_vmtest.ko, nt_conformance.ko).  It sends
-# files back with "vmexport FILE [NAME]" (base64 over a second serial port);
-# they land in out/vm-<kernel>/files/.
+# samples/ and of tests/vm/ (ntdpc_vmtest.ko, nt_conformance.ko,
+# wdk_style.ko).  It sends files back with "vmexport FILE [NAME]" (base64
+# over a second serial port); they land in out/vm-<kernel>/files/.
 #
 # The modules are built against the kernel's headers where they are installed
 # (in the trixie root for Debian 13's); the kernel image is unpacked from its

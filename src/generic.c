@@ -125,7 +125,7 @@ EXPORT_SYMBOL_GPL(KeSignalCallDpcDone);
  *
  * Return: TRUE on exactly one CPU (the last to arrive), FALSE on the others.
  */
-BOOLEAN KeSignalCallDpcSynchronize(PVOID SystemArgument2)
+LOGICAL KeSignalCallDpcSynchronize(PVOID SystemArgument2)
 {
 	struct ntdpc_call_barrier *b = SystemArgument2;
 	int gen = atomic_read(&b->generation);

@@ -310,7 +310,7 @@ EXPORT_SYMBOL_GPL(KeRaiseIrqlToSynchLevel);
  *
  * Return: TRUE or FALSE.
  */
-BOOLEAN KeIsExecutingDpc(void)
+LOGICAL KeIsExecutingDpc(void)
 {
 	struct ntdpc_cpu *c = raw_cpu_ptr(&ntdpc_cpus);
 

@@ -126,14 +126,17 @@ void KeReleaseSpinLockForDpc(PKSPIN_LOCK SpinLock, KIRQL OldIrql)
 }
 EXPORT_SYMBOL_GPL(KeReleaseSpinLockForDpc);
 
-/* Fill in an in-stack handle and take its lock. */
+/*
+ * Fill in an in-stack handle's queue entry and take its lock.  OldIrql is
+ * the caller's business: the AtDpcLevel acquire leaves it alone, as NT's
+ * does, since its release does not read it.
+ */
 static void ntdpc_take_handle(PKSPIN_LOCK SpinLock,
-			      PKLOCK_QUEUE_HANDLE LockHandle, KIRQL old)
+			      PKLOCK_QUEUE_HANDLE LockHandle)
 	__acquires(SpinLock)
 {
 	LockHandle->LockQueue.Next = NULL;
 	LockHandle->LockQueue.Lock = SpinLock;
-	LockHandle->OldIrql = old;
 	raw_spin_lock(SpinLock);
 }
 
@@ -150,8 +153,8 @@ void KeAcquireInStackQueuedSpinLock(PKSPIN_LOCK SpinLock,
 				    PKLOCK_QUEUE_HANDLE LockHandle)
 	__acquires(SpinLock)
 {
-	ntdpc_take_handle(SpinLock, LockHandle,
-			  ntdpc_raise_irql(DISPATCH_LEVEL, _RET_IP_));
+	LockHandle->OldIrql = ntdpc_raise_irql(DISPATCH_LEVEL, _RET_IP_);
+	ntdpc_take_handle(SpinLock, LockHandle);
 }
 EXPORT_SYMBOL_GPL(KeAcquireInStackQueuedSpinLock);
 
@@ -173,13 +176,15 @@ EXPORT_SYMBOL_GPL(KeReleaseInStackQueuedSpinLock);
  * @LockHandle: caller's handle
  *
  * As KeAcquireSpinLockAtDpcLevel(), including its misuse reports.
+ * LockHandle->OldIrql is not written: NT leaves it as it was, and a caller
+ * may keep a value of its own there across the AtDpcLevel pair.
  */
 void KeAcquireInStackQueuedSpinLockAtDpcLevel(PKSPIN_LOCK SpinLock,
 					      PKLOCK_QUEUE_HANDLE LockHandle)
 	__acquires(SpinLock)
 {
 	ntdpc_check_at_dpc_level(__func__, _RET_IP_);
-	ntdpc_take_handle(SpinLock, LockHandle, DISPATCH_LEVEL);
+	ntdpc_take_handle(SpinLock, LockHandle);
 }
 EXPORT_SYMBOL_GPL(KeAcquireInStackQueuedSpinLockAtDpcLevel);
 
@@ -208,7 +213,8 @@ void KeAcquireInStackQueuedSpinLockForDpc(PKSPIN_LOCK SpinLock,
 
 	if (old < DISPATCH_LEVEL)
 		old = ntdpc_raise_irql(DISPATCH_LEVEL, _RET_IP_);
-	ntdpc_take_handle(SpinLock, LockHandle, old);
+	LockHandle->OldIrql = old;
+	ntdpc_take_handle(SpinLock, LockHandle);
 }
 EXPORT_SYMBOL_GPL(KeAcquireInStackQueuedSpinLockForDpc);
 

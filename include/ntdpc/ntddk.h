@@ -7,11 +7,29 @@
  * NT-style driver code compiles unchanged.  A companion module includes this
  * header and links against ntdpc's Module.symvers (KBUILD_EXTRA_SYMBOLS).
  *
+ * This header is the kernel's (Ke, Io) part and includes the rest, each a
+ * header of its own that needs nothing of ntdpc.ko:
+ *
+ *   <ntdpc/sal.h>          SAL annotations (_In_, _IRQL_requires_max_, ...)
+ *   <ntdpc/ntdef.h>        base types, NTSTATUS, C idioms (C_ASSERT, ...)
+ *   <ntdpc/interlocked.h>  the Interlocked operations
+ *   <ntdpc/ntrtl.h>        LIST_ENTRY lists, RtlZeroMemory and kin
+ *   <ntdpc/ntdebug.h>      DbgPrint, KdPrint, ASSERT
+ *
  * Documentation/api.rst describes every call; the kernel-doc of each exported
  * function sits next to its definition in src/.
  */
 #ifndef _NTDPC_NTDDK_H
 #define _NTDPC_NTDDK_H
+
+#include <linux/delay.h>
+#include <linux/jiffies.h>
+#include <linux/timekeeping.h>
+#include <ntdpc/sal.h>
+#include <ntdpc/ntdef.h>
+#include <ntdpc/interlocked.h>
+#include <ntdpc/ntrtl.h>
+#include <ntdpc/ntdebug.h>
 
 #include <linux/types.h>
 #include <linux/atomic.h>
@@ -19,48 +37,13 @@
 #include <linux/spinlock.h>
 
 /* ---------------------------------------------------------------------- */
-/* Basic NT types                                                          */
+/* Kernel types                                                            */
 /* ---------------------------------------------------------------------- */
-
-#ifndef VOID
-#define VOID void
-#endif
-#ifndef TRUE
-#define TRUE 1
-#endif
-#ifndef FALSE
-#define FALSE 0
-#endif
-
-typedef u8 UCHAR;
-typedef u16 USHORT;
-typedef s16 CSHORT;
-typedef u32 ULONG;
-typedef s32 LONG;
-typedef s64 LONGLONG;
-typedef u64 ULONGLONG;
-typedef char CCHAR;
-typedef UCHAR BOOLEAN;
-typedef void *PVOID;
-typedef unsigned long ULONG_PTR;
-typedef u32 *PULONG;
-typedef u64 *PULONGLONG;
-typedef u8 *PBOOLEAN;
 
 typedef UCHAR KIRQL;
 typedef u8 *PKIRQL;
 typedef ULONG_PTR KAFFINITY;
 typedef unsigned long *PKAFFINITY;
-
-typedef LONG NTSTATUS;
-
-#define STATUS_SUCCESS			((NTSTATUS)0x00000000L)
-#define STATUS_WAIT_0			((NTSTATUS)0x00000000L)
-#define STATUS_TIMEOUT			((NTSTATUS)0x00000102L)
-#define STATUS_UNSUCCESSFUL		((NTSTATUS)0xC0000001L)
-#define STATUS_INVALID_PARAMETER	((NTSTATUS)0xC000000DL)
-#define STATUS_INVALID_DEVICE_STATE	((NTSTATUS)0xC0000184L)
-#define NT_SUCCESS(Status)		(((NTSTATUS)(Status)) >= 0)
 
 typedef CCHAR KPROCESSOR_MODE;
 #define KernelMode	0
@@ -68,28 +51,6 @@ typedef CCHAR KPROCESSOR_MODE;
 
 typedef LONG KPRIORITY;
 #define IO_NO_INCREMENT	0
-
-typedef union _LARGE_INTEGER {
-	struct {
-		ULONG LowPart;
-		LONG HighPart;
-	};
-	LONGLONG QuadPart;
-} LARGE_INTEGER, *PLARGE_INTEGER;
-
-typedef union _ULARGE_INTEGER {
-	struct {
-		ULONG LowPart;
-		ULONG HighPart;
-	};
-	ULONGLONG QuadPart;
-} ULARGE_INTEGER, *PULARGE_INTEGER;
-
-/* Same layout as struct list_head: Flink is next, Blink is prev. */
-typedef struct _LIST_ENTRY {
-	struct _LIST_ENTRY *Flink;
-	struct _LIST_ENTRY *Blink;
-} LIST_ENTRY, *PLIST_ENTRY;
 
 typedef struct _PROCESSOR_NUMBER {
 	USHORT Group;
@@ -124,48 +85,6 @@ typedef raw_spinlock_t KSPIN_LOCK, *PKSPIN_LOCK;
 #define HIGH_LEVEL	15
 
 /* ---------------------------------------------------------------------- */
-/* Interlocked operations (full barriers, like NT's)                      */
-/* ---------------------------------------------------------------------- */
-
-static inline LONG InterlockedIncrement(LONG *Addend)
-{
-	return atomic_inc_return((atomic_t *)Addend);
-}
-
-static inline LONG InterlockedDecrement(LONG *Addend)
-{
-	return atomic_dec_return((atomic_t *)Addend);
-}
-
-static inline LONG InterlockedExchange(LONG *Target, LONG Value)
-{
-	return atomic_xchg((atomic_t *)Target, Value);
-}
-
-static inline LONG InterlockedExchangeAdd(LONG *Addend, LONG Value)
-{
-	return atomic_fetch_add(Value, (atomic_t *)Addend);
-}
-
-static inline LONG InterlockedCompareExchange(LONG *Destination,
-					      LONG Exchange, LONG Comperand)
-{
-	return atomic_cmpxchg((atomic_t *)Destination, Comperand, Exchange);
-}
-
-static inline PVOID InterlockedCompareExchangePointer(PVOID *Destination,
-						      PVOID Exchange,
-						      PVOID Comperand)
-{
-	return cmpxchg(Destination, Comperand, Exchange);
-}
-
-static inline PVOID InterlockedExchangePointer(PVOID *Target, PVOID Value)
-{
-	return xchg(Target, Value);
-}
-
-/* ---------------------------------------------------------------------- */
 /* DPC objects                                                             */
 /* ---------------------------------------------------------------------- */
 
@@ -185,10 +104,23 @@ typedef enum _KDPC_IMPORTANCE {
 
 struct _KDPC;
 
-typedef VOID KDEFERRED_ROUTINE(struct _KDPC *Dpc, PVOID DeferredContext,
-			       PVOID SystemArgument1, PVOID SystemArgument2);
-typedef void (*PKDEFERRED_ROUTINE)(struct _KDPC *Dpc, PVOID DeferredContext,
-				   PVOID SystemArgument1, PVOID SystemArgument2);
+/*
+ * The role type of every DPC routine (ordinary, threaded, timer, generic
+ * call), declared as the WDK does, so that "KDEFERRED_ROUTINE MyDpc;" before
+ * the definition declares MyDpc with exactly this prototype.
+ */
+typedef
+_Function_class_(KDEFERRED_ROUTINE)
+_IRQL_requires_max_(DISPATCH_LEVEL)
+_IRQL_requires_min_(DISPATCH_LEVEL)
+_IRQL_requires_(DISPATCH_LEVEL)
+_IRQL_requires_same_
+VOID
+KDEFERRED_ROUTINE(_In_ struct _KDPC *Dpc, _In_opt_ PVOID DeferredContext,
+		  _In_opt_ PVOID SystemArgument1,
+		  _In_opt_ PVOID SystemArgument2);
+/* (The spaces around '*' keep checkpatch from reading a multiplication.) */
+typedef KDEFERRED_ROUTINE * PKDEFERRED_ROUTINE;
 
 /*
  * The fields NT documents.  Treat them as read-only outside ntdpc: DpcData is
@@ -208,33 +140,70 @@ typedef struct _KDPC {
 	u64 NtdpcQueuedAt;	/* ntdpc's: insertion time (ns), for latency */
 } KDPC, *PKDPC, *PRKDPC;
 
-VOID KeInitializeDpc(PRKDPC Dpc, PKDEFERRED_ROUTINE DeferredRoutine,
-		     PVOID DeferredContext);
-VOID KeInitializeThreadedDpc(PRKDPC Dpc, PKDEFERRED_ROUTINE DeferredRoutine,
-			     PVOID DeferredContext);
-BOOLEAN KeInsertQueueDpc(PRKDPC Dpc, PVOID SystemArgument1,
-			 PVOID SystemArgument2);
-BOOLEAN KeRemoveQueueDpc(PRKDPC Dpc);
-VOID KeSetImportanceDpc(PRKDPC Dpc, KDPC_IMPORTANCE Importance);
-VOID KeSetTargetProcessorDpc(PRKDPC Dpc, CCHAR Number);
-NTSTATUS KeSetTargetProcessorDpcEx(PKDPC Dpc, PPROCESSOR_NUMBER ProcNumber);
+typedef ULONG LOGICAL;
+
+VOID KeInitializeDpc(_Out_ __drv_aliasesMem PRKDPC Dpc,
+		     _In_ PKDEFERRED_ROUTINE DeferredRoutine,
+		     _In_opt_ __drv_aliasesMem PVOID DeferredContext);
+VOID KeInitializeThreadedDpc(_Out_ PRKDPC Dpc,
+			     _In_ PKDEFERRED_ROUTINE DeferredRoutine,
+			     _In_opt_ PVOID DeferredContext);
+_IRQL_requires_max_(HIGH_LEVEL)
+BOOLEAN KeInsertQueueDpc(_Inout_ PRKDPC Dpc, _In_opt_ PVOID SystemArgument1,
+			 _In_opt_ PVOID SystemArgument2);
+_IRQL_requires_max_(HIGH_LEVEL)
+BOOLEAN KeRemoveQueueDpc(_Inout_ PRKDPC Dpc);
+VOID KeSetImportanceDpc(_Inout_ PRKDPC Dpc, _In_ KDPC_IMPORTANCE Importance);
+VOID KeSetTargetProcessorDpc(_Inout_ PRKDPC Dpc, _In_ CCHAR Number);
+_Must_inspect_result_
+NTSTATUS KeSetTargetProcessorDpcEx(_Inout_ PKDPC Dpc,
+				   _In_ PPROCESSOR_NUMBER ProcNumber);
+/* NT allows APC_LEVEL; ntdpc's APC_LEVEL cannot sleep (api.rst). */
+_IRQL_requires_max_(PASSIVE_LEVEL)
 VOID KeFlushQueuedDpcs(void);
-BOOLEAN KeIsExecutingDpc(void);
+LOGICAL KeIsExecutingDpc(void);
 
 /* KeGenericCallDpc: Routine runs once on every active processor. */
-VOID KeGenericCallDpc(PKDEFERRED_ROUTINE Routine, PVOID Context);
-VOID KeSignalCallDpcDone(PVOID SystemArgument1);
-BOOLEAN KeSignalCallDpcSynchronize(PVOID SystemArgument2);
+_IRQL_requires_max_(PASSIVE_LEVEL)
+_IRQL_requires_same_
+VOID KeGenericCallDpc(_In_ PKDEFERRED_ROUTINE Routine, _In_opt_ PVOID Context);
+_IRQL_requires_(DISPATCH_LEVEL)
+_IRQL_requires_same_
+VOID KeSignalCallDpcDone(_In_ PVOID SystemArgument1);
+_IRQL_requires_(DISPATCH_LEVEL)
+_IRQL_requires_same_
+LOGICAL KeSignalCallDpcSynchronize(_In_ PVOID SystemArgument2);
 
 /* ---------------------------------------------------------------------- */
 /* IRQL and spin locks                                                     */
 /* ---------------------------------------------------------------------- */
 
+_IRQL_requires_max_(HIGH_LEVEL)
+_IRQL_saves_
 KIRQL KeGetCurrentIrql(void);
-VOID KeRaiseIrql(KIRQL NewIrql, PKIRQL OldIrql);
-VOID KeLowerIrql(KIRQL NewIrql);
+_IRQL_requires_max_(HIGH_LEVEL)
+_IRQL_raises_(NewIrql)
+VOID KeRaiseIrql(_In_ KIRQL NewIrql, _Out_ _IRQL_saves_ PKIRQL OldIrql);
+_IRQL_requires_max_(HIGH_LEVEL)
+VOID KeLowerIrql(_In_ _IRQL_restores_ _Notliteral_ KIRQL NewIrql);
+_IRQL_requires_max_(DISPATCH_LEVEL)
+_IRQL_saves_
+_IRQL_raises_(DISPATCH_LEVEL)
 KIRQL KeRaiseIrqlToDpcLevel(void);
+_IRQL_requires_max_(SYNCH_LEVEL)
+_IRQL_saves_
+_IRQL_raises_(SYNCH_LEVEL)
 KIRQL KeRaiseIrqlToSynchLevel(void);
+
+/*
+ * NT's check at the top of code that may page, in a checked build (DBG=1):
+ * above APC_LEVEL it is a bug.  Kept as NT has it, so that a ported driver
+ * checks what it checked; ntdpc's APC_LEVEL cannot sleep either (api.rst).
+ */
+#define PAGED_CODE() \
+	NT_ASSERTMSG("pageable code above APC_LEVEL", \
+		     KeGetCurrentIrql() <= APC_LEVEL)
+#define PAGED_CODE_LOCKED()	((void)0)
 
 /**
  * KeInitializeSpinLock() - initialise a KSPIN_LOCK
@@ -255,47 +224,98 @@ typedef struct _KLOCK_QUEUE_HANDLE {
 	KIRQL OldIrql;
 } KLOCK_QUEUE_HANDLE, *PKLOCK_QUEUE_HANDLE;
 
-VOID KeAcquireSpinLock(PKSPIN_LOCK SpinLock, PKIRQL OldIrql)
-	__acquires(SpinLock);
-VOID KeReleaseSpinLock(PKSPIN_LOCK SpinLock, KIRQL NewIrql)
-	__releases(SpinLock);
-KIRQL KeAcquireSpinLockRaiseToDpc(PKSPIN_LOCK SpinLock) __acquires(SpinLock);
-VOID KeAcquireSpinLockAtDpcLevel(PKSPIN_LOCK SpinLock) __acquires(SpinLock);
-VOID KeReleaseSpinLockFromDpcLevel(PKSPIN_LOCK SpinLock)
-	__releases(SpinLock);
-VOID KeAcquireInStackQueuedSpinLock(PKSPIN_LOCK SpinLock,
-				    PKLOCK_QUEUE_HANDLE LockHandle)
-	__acquires(SpinLock);
-VOID KeReleaseInStackQueuedSpinLock(PKLOCK_QUEUE_HANDLE LockHandle)
-	__releases(LockHandle);
-VOID KeAcquireInStackQueuedSpinLockAtDpcLevel(PKSPIN_LOCK SpinLock,
-					      PKLOCK_QUEUE_HANDLE LockHandle)
-	__acquires(SpinLock);
-VOID KeReleaseInStackQueuedSpinLockFromDpcLevel(PKLOCK_QUEUE_HANDLE LockHandle)
-	__releases(LockHandle);
+/*
+ * The WDK's annotations, which sparse checks (sal.h): an acquire adds one to
+ * the caller's lock context, a release takes one away.
+ */
+_Requires_lock_not_held_(*SpinLock)
+_Acquires_lock_(*SpinLock)
+_IRQL_requires_max_(DISPATCH_LEVEL)
+_IRQL_raises_(DISPATCH_LEVEL)
+VOID KeAcquireSpinLock(_Inout_ PKSPIN_LOCK SpinLock,
+		       _Out_ _At_(*OldIrql, _IRQL_saves_) PKIRQL OldIrql);
+_Requires_lock_held_(*SpinLock)
+_Releases_lock_(*SpinLock)
+_IRQL_requires_(DISPATCH_LEVEL)
+VOID KeReleaseSpinLock(_Inout_ PKSPIN_LOCK SpinLock,
+		       _In_ _IRQL_restores_ KIRQL NewIrql);
+_Requires_lock_not_held_(*SpinLock)
+_Acquires_lock_(*SpinLock)
+_IRQL_requires_max_(DISPATCH_LEVEL)
+_IRQL_saves_
+_IRQL_raises_(DISPATCH_LEVEL)
+KIRQL KeAcquireSpinLockRaiseToDpc(_Inout_ PKSPIN_LOCK SpinLock);
+_Requires_lock_not_held_(*SpinLock)
+_Acquires_lock_(*SpinLock)
+_IRQL_requires_min_(DISPATCH_LEVEL)
+VOID KeAcquireSpinLockAtDpcLevel(_Inout_ PKSPIN_LOCK SpinLock);
+_Requires_lock_held_(*SpinLock)
+_Releases_lock_(*SpinLock)
+_IRQL_requires_min_(DISPATCH_LEVEL)
+VOID KeReleaseSpinLockFromDpcLevel(_Inout_ PKSPIN_LOCK SpinLock);
+_Requires_lock_not_held_(*LockHandle)
+_Acquires_lock_(*LockHandle)
+_Post_same_lock_(*SpinLock, *LockHandle)
+_IRQL_requires_max_(DISPATCH_LEVEL)
+_IRQL_saves_global_(QueuedSpinLock, LockHandle)
+_IRQL_raises_(DISPATCH_LEVEL)
+VOID KeAcquireInStackQueuedSpinLock(_Inout_ PKSPIN_LOCK SpinLock,
+				    _Out_ PKLOCK_QUEUE_HANDLE LockHandle);
+_Requires_lock_held_(*LockHandle)
+_Releases_lock_(*LockHandle)
+_IRQL_requires_(DISPATCH_LEVEL)
+_IRQL_restores_global_(QueuedSpinLock, LockHandle)
+VOID KeReleaseInStackQueuedSpinLock(_In_ PKLOCK_QUEUE_HANDLE LockHandle);
+/* As on NT, LockHandle->OldIrql is neither written nor read. */
+_Requires_lock_not_held_(*LockHandle)
+_Acquires_lock_(*LockHandle)
+_Post_same_lock_(*SpinLock, *LockHandle)
+_IRQL_requires_min_(DISPATCH_LEVEL)
+VOID KeAcquireInStackQueuedSpinLockAtDpcLevel(_Inout_ PKSPIN_LOCK SpinLock,
+					      _Out_ PKLOCK_QUEUE_HANDLE
+					      LockHandle);
+_Requires_lock_held_(*LockHandle)
+_Releases_lock_(*LockHandle)
+_IRQL_requires_(DISPATCH_LEVEL)
+VOID KeReleaseInStackQueuedSpinLockFromDpcLevel(_In_ PKLOCK_QUEUE_HANDLE
+						LockHandle);
 
 /* For code shared by ordinary and threaded DPCs: raise only from PASSIVE. */
-KIRQL KeAcquireSpinLockForDpc(PKSPIN_LOCK SpinLock) __acquires(SpinLock);
-VOID KeReleaseSpinLockForDpc(PKSPIN_LOCK SpinLock, KIRQL OldIrql)
-	__releases(SpinLock);
-VOID KeAcquireInStackQueuedSpinLockForDpc(PKSPIN_LOCK SpinLock,
-					  PKLOCK_QUEUE_HANDLE LockHandle)
-	__acquires(SpinLock);
-VOID KeReleaseInStackQueuedSpinLockForDpc(PKLOCK_QUEUE_HANDLE LockHandle)
-	__releases(LockHandle);
+_Requires_lock_not_held_(*SpinLock)
+_Acquires_lock_(*SpinLock)
+_IRQL_requires_max_(DISPATCH_LEVEL)
+_IRQL_saves_
+KIRQL KeAcquireSpinLockForDpc(_Inout_ PKSPIN_LOCK SpinLock);
+_Requires_lock_held_(*SpinLock)
+_Releases_lock_(*SpinLock)
+_IRQL_requires_(DISPATCH_LEVEL)
+VOID KeReleaseSpinLockForDpc(_Inout_ PKSPIN_LOCK SpinLock,
+			     _In_ _IRQL_restores_ KIRQL OldIrql);
+_Requires_lock_not_held_(*LockHandle)
+_Acquires_lock_(*LockHandle)
+_Post_same_lock_(*SpinLock, *LockHandle)
+_IRQL_requires_max_(DISPATCH_LEVEL)
+_IRQL_saves_global_(QueuedSpinLock, LockHandle)
+VOID KeAcquireInStackQueuedSpinLockForDpc(_Inout_ PKSPIN_LOCK SpinLock,
+					  _Out_ PKLOCK_QUEUE_HANDLE LockHandle);
+_Requires_lock_held_(*LockHandle)
+_Releases_lock_(*LockHandle)
+_IRQL_requires_(DISPATCH_LEVEL)
+_IRQL_restores_global_(QueuedSpinLock, LockHandle)
+VOID KeReleaseInStackQueuedSpinLockForDpc(_In_ PKLOCK_QUEUE_HANDLE LockHandle);
 
 /* ---------------------------------------------------------------------- */
 /* Processors                                                              */
 /* ---------------------------------------------------------------------- */
 
 ULONG KeGetCurrentProcessorNumber(void);
-ULONG KeGetCurrentProcessorNumberEx(PPROCESSOR_NUMBER ProcNumber);
-ULONG KeQueryActiveProcessorCount(PKAFFINITY ActiveProcessors);
-ULONG KeQueryActiveProcessorCountEx(USHORT GroupNumber);
+ULONG KeGetCurrentProcessorNumberEx(_Out_opt_ PPROCESSOR_NUMBER ProcNumber);
+ULONG KeQueryActiveProcessorCount(_Out_opt_ PKAFFINITY ActiveProcessors);
+ULONG KeQueryActiveProcessorCountEx(_In_ USHORT GroupNumber);
 KAFFINITY KeQueryActiveProcessors(void);
-NTSTATUS KeGetProcessorNumberFromIndex(ULONG ProcIndex,
-				       PPROCESSOR_NUMBER ProcNumber);
-ULONG KeGetProcessorIndexFromNumber(PPROCESSOR_NUMBER ProcNumber);
+NTSTATUS KeGetProcessorNumberFromIndex(_In_ ULONG ProcIndex,
+				       _Out_ PPROCESSOR_NUMBER ProcNumber);
+ULONG KeGetProcessorIndexFromNumber(_In_ PPROCESSOR_NUMBER ProcNumber);
 
 #define ALL_PROCESSOR_GROUPS	0xffff
 #define INVALID_PROCESSOR_INDEX	0xffffffff
@@ -306,10 +326,16 @@ ULONG KeGetProcessorIndexFromNumber(PPROCESSOR_NUMBER ProcNumber);
 
 struct _DEVICE_OBJECT;
 
-typedef VOID IO_DPC_ROUTINE(PKDPC Dpc, struct _DEVICE_OBJECT *DeviceObject,
-			    PIRP Irp, PVOID Context);
-typedef void (*PIO_DPC_ROUTINE)(PKDPC Dpc, struct _DEVICE_OBJECT *DeviceObject,
-				PIRP Irp, PVOID Context);
+/* The DpcForIsr's role type; IoRequestDpc()'s Irp and Context arrive here. */
+typedef
+_Function_class_(IO_DPC_ROUTINE)
+_IRQL_always_function_min_(DISPATCH_LEVEL)
+_IRQL_requires_(DISPATCH_LEVEL)
+_IRQL_requires_same_
+VOID
+IO_DPC_ROUTINE(_In_ PKDPC Dpc, _In_ struct _DEVICE_OBJECT *DeviceObject,
+	       _Inout_ struct _IRP *Irp, _In_opt_ PVOID Context);
+typedef IO_DPC_ROUTINE * PIO_DPC_ROUTINE;
 
 /*
  * The part of NT's DEVICE_OBJECT that the DPC machinery uses.  A driver
@@ -326,8 +352,8 @@ typedef struct _DEVICE_OBJECT {
 	PIO_DPC_ROUTINE DpcForIsr;
 } DEVICE_OBJECT, *PDEVICE_OBJECT;
 
-VOID IoInitializeDpcRequest(PDEVICE_OBJECT DeviceObject,
-			    PIO_DPC_ROUTINE DpcRoutine);
+VOID IoInitializeDpcRequest(_In_ PDEVICE_OBJECT DeviceObject,
+			    _In_ PIO_DPC_ROUTINE DpcRoutine);
 
 /**
  * IoRequestDpc() - queue a device's DpcForIsr from its interrupt handler
@@ -338,8 +364,8 @@ VOID IoInitializeDpcRequest(PDEVICE_OBJECT DeviceObject,
  * As on NT, several requests before the DpcForIsr runs give one call: the
  * later ones find the Dpc queued and change nothing.
  */
-static inline void IoRequestDpc(PDEVICE_OBJECT DeviceObject, PIRP Irp,
-				PVOID Context)
+static inline VOID IoRequestDpc(_Inout_ PDEVICE_OBJECT DeviceObject,
+				_In_opt_ PIRP Irp, _In_opt_ PVOID Context)
 {
 	KeInsertQueueDpc(&DeviceObject->Dpc, Irp, Context);
 }
@@ -361,9 +387,10 @@ typedef struct _KDPC_WATCHDOG_INFORMATION {
 	ULONG Reserved;
 } KDPC_WATCHDOG_INFORMATION, *PKDPC_WATCHDOG_INFORMATION;
 
-NTSTATUS KeQueryDpcWatchdogInformation(PKDPC_WATCHDOG_INFORMATION
+_IRQL_requires_(DISPATCH_LEVEL)
+NTSTATUS KeQueryDpcWatchdogInformation(_Out_ PKDPC_WATCHDOG_INFORMATION
 				       WatchdogInformation);
-typedef ULONG LOGICAL;
+_IRQL_requires_(DISPATCH_LEVEL)
 LOGICAL KeShouldYieldProcessor(void);
 
 /* ---------------------------------------------------------------------- */
@@ -424,28 +451,108 @@ typedef struct _KTIMER {
 	struct hrtimer NtdpcTimer;
 } KTIMER, *PKTIMER, *PRKTIMER;
 
-VOID KeInitializeEvent(PRKEVENT Event, EVENT_TYPE Type, BOOLEAN State);
-LONG KeSetEvent(PRKEVENT Event, KPRIORITY Increment, BOOLEAN Wait);
-VOID KeClearEvent(PRKEVENT Event);
-LONG KeResetEvent(PRKEVENT Event);
-LONG KeReadStateEvent(PRKEVENT Event);
-NTSTATUS KeWaitForSingleObject(PVOID Object, KWAIT_REASON WaitReason,
-			       KPROCESSOR_MODE WaitMode, BOOLEAN Alertable,
-			       PLARGE_INTEGER Timeout);
+VOID KeInitializeEvent(_Out_ PRKEVENT Event, _In_ EVENT_TYPE Type,
+		       _In_ BOOLEAN State);
+_IRQL_requires_max_(DISPATCH_LEVEL)
+LONG KeSetEvent(_Inout_ PRKEVENT Event, _In_ KPRIORITY Increment,
+		_In_ _Literal_ BOOLEAN Wait);
+_IRQL_requires_max_(DISPATCH_LEVEL)
+VOID KeClearEvent(_Inout_ PRKEVENT Event);
+_IRQL_requires_max_(DISPATCH_LEVEL)
+LONG KeResetEvent(_Inout_ PRKEVENT Event);
+_IRQL_requires_max_(DISPATCH_LEVEL)
+LONG KeReadStateEvent(_In_ PRKEVENT Event);
+/* NT allows a waiting wait at APC_LEVEL; ntdpc's APC_LEVEL cannot sleep. */
+_When_(!Timeout || Timeout->QuadPart, _IRQL_requires_max_(PASSIVE_LEVEL))
+_When_(Timeout && !Timeout->QuadPart, _IRQL_requires_max_(DISPATCH_LEVEL))
+NTSTATUS KeWaitForSingleObject(_In_ _Points_to_data_ PVOID Object,
+			       _In_ KWAIT_REASON WaitReason,
+			       _In_ KPROCESSOR_MODE WaitMode,
+			       _In_ BOOLEAN Alertable,
+			       _In_opt_ PLARGE_INTEGER Timeout);
 
-VOID KeInitializeTimer(PKTIMER Timer);
-VOID KeInitializeTimerEx(PKTIMER Timer, TIMER_TYPE Type);
-BOOLEAN KeSetTimer(PKTIMER Timer, LARGE_INTEGER DueTime, PKDPC Dpc);
-BOOLEAN KeSetTimerEx(PKTIMER Timer, LARGE_INTEGER DueTime, LONG Period,
-		     PKDPC Dpc);
-BOOLEAN KeCancelTimer(PKTIMER Timer);
-BOOLEAN KeReadStateTimer(PKTIMER Timer);
+_IRQL_requires_max_(DISPATCH_LEVEL)
+VOID KeInitializeTimer(_Out_ PKTIMER Timer);
+_IRQL_requires_max_(DISPATCH_LEVEL)
+VOID KeInitializeTimerEx(_Out_ PKTIMER Timer, _In_ TIMER_TYPE Type);
+_IRQL_requires_max_(DISPATCH_LEVEL)
+BOOLEAN KeSetTimer(_Inout_ PKTIMER Timer, _In_ LARGE_INTEGER DueTime,
+		   _In_opt_ PKDPC Dpc);
+_IRQL_requires_max_(DISPATCH_LEVEL)
+BOOLEAN KeSetTimerEx(_Inout_ PKTIMER Timer, _In_ LARGE_INTEGER DueTime,
+		     _In_ LONG Period, _In_opt_ PKDPC Dpc);
+_IRQL_requires_max_(DISPATCH_LEVEL)
+BOOLEAN KeCancelTimer(_Inout_ PKTIMER Timer);
+_IRQL_requires_max_(DISPATCH_LEVEL)
+BOOLEAN KeReadStateTimer(_In_ PKTIMER Timer);
 
 /* Time in NT's units: 100 ns.  System time counts from 1601-01-01 UTC. */
 ULONGLONG KeQueryInterruptTime(void);
-ULONGLONG KeQueryInterruptTimePrecise(PULONGLONG QpcTimeStamp);
-VOID KeQuerySystemTime(PLARGE_INTEGER CurrentTime);
-VOID KeQuerySystemTimePrecise(PLARGE_INTEGER CurrentTime);
+ULONGLONG KeQueryInterruptTimePrecise(_Out_ PULONGLONG QpcTimeStamp);
+VOID KeQuerySystemTime(_Out_ PLARGE_INTEGER CurrentTime);
+VOID KeQuerySystemTimePrecise(_Out_ PLARGE_INTEGER CurrentTime);
+
+/**
+ * KeQueryPerformanceCounter() - a high-resolution monotonic count
+ * @PerformanceFrequency: if not NULL, receives the counts per second
+ *
+ * The count is nanoseconds of the monotonic clock (frequency 10^9), the
+ * clock KeQueryInterruptTimePrecise() stamps its QpcTimeStamp with.  NT's
+ * frequency depends on the machine (often 10 MHz): code that uses the one
+ * returned, as NT asks, works unchanged.
+ *
+ * Return: the count.
+ */
+static inline LARGE_INTEGER
+KeQueryPerformanceCounter(_Out_opt_ PLARGE_INTEGER PerformanceFrequency)
+{
+	LARGE_INTEGER now;
+
+	if (PerformanceFrequency)
+		PerformanceFrequency->QuadPart = NSEC_PER_SEC;
+	now.QuadPart = ktime_get_ns();
+	return now;
+}
+
+/**
+ * KeQueryTickCount() - clock ticks since boot
+ * @CurrentCount: receives the count
+ *
+ * A tick is a jiffy (1/HZ s: 4 ms on Debian's kernels, NT's is usually
+ * 15.625 ms); KeQueryTimeIncrement() gives its length.
+ */
+static inline VOID KeQueryTickCount(_Out_ PLARGE_INTEGER CurrentCount)
+{
+	CurrentCount->QuadPart = get_jiffies_64() - INITIAL_JIFFIES;
+}
+
+/**
+ * KeQueryTimeIncrement() - the length of a KeQueryTickCount() tick
+ *
+ * Return: 100 ns units per tick, rounded down if HZ does not divide 10^7.
+ */
+static inline ULONG KeQueryTimeIncrement(void)
+{
+	return 10000000 / HZ;
+}
+
+/**
+ * KeStallExecutionProcessor() - busy-wait
+ * @MicroSeconds: how long
+ *
+ * udelay(), in steps of a millisecond, which it takes without overflow.
+ * As on NT, for short waits (NT suggests at most 50 us), at any IRQL.
+ */
+static inline VOID KeStallExecutionProcessor(_In_ ULONG MicroSeconds)
+{
+	while (MicroSeconds) {
+		ULONG Step = MicroSeconds > USEC_PER_MSEC ? USEC_PER_MSEC :
+							    MicroSeconds;
+
+		udelay(Step);
+		MicroSeconds -= Step;
+	}
+}
 
 /* ---------------------------------------------------------------------- */
 /* Work items                                                              */
@@ -459,21 +566,39 @@ typedef enum _WORK_QUEUE_TYPE {
 
 typedef struct _IO_WORKITEM IO_WORKITEM, *PIO_WORKITEM;	/* opaque */
 
-typedef VOID IO_WORKITEM_ROUTINE(PDEVICE_OBJECT DeviceObject, PVOID Context);
-typedef void (*PIO_WORKITEM_ROUTINE)(PDEVICE_OBJECT DeviceObject,
-				     PVOID Context);
-typedef VOID IO_WORKITEM_ROUTINE_EX(PVOID IoObject, PVOID Context,
-				    PIO_WORKITEM IoWorkItem);
-typedef void (*PIO_WORKITEM_ROUTINE_EX)(PVOID IoObject, PVOID Context,
-					PIO_WORKITEM IoWorkItem);
+/* The two work-item role types: both run at PASSIVE_LEVEL and may sleep. */
+typedef
+_Function_class_(IO_WORKITEM_ROUTINE)
+_IRQL_requires_(PASSIVE_LEVEL)
+_IRQL_requires_same_
+VOID
+IO_WORKITEM_ROUTINE(_In_ PDEVICE_OBJECT DeviceObject, _In_opt_ PVOID Context);
+typedef IO_WORKITEM_ROUTINE * PIO_WORKITEM_ROUTINE;
 
-PIO_WORKITEM IoAllocateWorkItem(PDEVICE_OBJECT DeviceObject);
-VOID IoFreeWorkItem(PIO_WORKITEM IoWorkItem);
-VOID IoQueueWorkItem(PIO_WORKITEM IoWorkItem,
-		     PIO_WORKITEM_ROUTINE WorkerRoutine,
-		     WORK_QUEUE_TYPE QueueType, PVOID Context);
-VOID IoQueueWorkItemEx(PIO_WORKITEM IoWorkItem,
-		       PIO_WORKITEM_ROUTINE_EX WorkerRoutine,
-		       WORK_QUEUE_TYPE QueueType, PVOID Context);
+typedef
+_Function_class_(IO_WORKITEM_ROUTINE_EX)
+_IRQL_requires_(PASSIVE_LEVEL)
+_IRQL_requires_same_
+VOID
+IO_WORKITEM_ROUTINE_EX(_In_ PVOID IoObject, _In_opt_ PVOID Context,
+		       _In_ PIO_WORKITEM IoWorkItem);
+typedef IO_WORKITEM_ROUTINE_EX * PIO_WORKITEM_ROUTINE_EX;
+
+_Must_inspect_result_
+__drv_allocatesMem(Mem)
+_IRQL_requires_max_(DISPATCH_LEVEL)
+PIO_WORKITEM IoAllocateWorkItem(_In_ PDEVICE_OBJECT DeviceObject);
+_IRQL_requires_max_(DISPATCH_LEVEL)
+VOID IoFreeWorkItem(_In_ __drv_freesMem(Mem) PIO_WORKITEM IoWorkItem);
+_IRQL_requires_max_(DISPATCH_LEVEL)
+VOID IoQueueWorkItem(_Inout_ __drv_aliasesMem PIO_WORKITEM IoWorkItem,
+		     _In_ PIO_WORKITEM_ROUTINE WorkerRoutine,
+		     _In_ WORK_QUEUE_TYPE QueueType,
+		     _In_opt_ __drv_aliasesMem PVOID Context);
+_IRQL_requires_max_(DISPATCH_LEVEL)
+VOID IoQueueWorkItemEx(_Inout_ __drv_aliasesMem PIO_WORKITEM IoWorkItem,
+		       _In_ PIO_WORKITEM_ROUTINE_EX WorkerRoutine,
+		       _In_ WORK_QUEUE_TYPE QueueType,
+		       _In_opt_ __drv_aliasesMem PVOID Context);
 
 #endif /* _NTDPC_NTDDK_H */

@@ -82,9 +82,11 @@ struct edu_dev {
 	DEVICE_OBJECT devobj;		/* embeds the DPC */
 	struct pci_dev *pdev;
 	void __iomem *bar;
-	KSPIN_LOCK lock;		/* pending list and the requests in flight */
-	struct list_head pending;
-	struct edu_req *fact, *dma;	/* in flight on each engine */
+	KSPIN_LOCK lock;
+
+	_Guarded_by_(lock) struct list_head pending;
+	/* The request in flight on each engine. */
+	_Guarded_by_(lock) struct edu_req *fact, *dma;
 	atomic_t irq_status;		/* accumulated by the ISR */
 	void *dma_buf;
 	dma_addr_t dma_handle;
@@ -125,8 +127,10 @@ static bool edu_check(const u8 *buf, u32 len, u32 seed)
 	return true;
 }
 
-/* Start a request's next step on its engine.  Caller holds edu->lock. */
-static void edu_start(struct edu_dev *edu, struct edu_req *r)
+/* Start a request's next step on its engine. */
+_Requires_lock_held_(edu->lock)
+_IRQL_requires_(DISPATCH_LEVEL)
+static void edu_start(_Inout_ struct edu_dev *edu, _In_ struct edu_req *r)
 {
 	switch (r->op) {
 	case EDU_OP_FACT:
@@ -151,8 +155,10 @@ static void edu_start(struct edu_dev *edu, struct edu_req *r)
 	}
 }
 
-/* Give each idle engine its oldest pending request.  Holds edu->lock. */
-static void edu_start_next(struct edu_dev *edu)
+/* Give each idle engine its oldest pending request. */
+_Requires_lock_held_(edu->lock)
+_IRQL_requires_(DISPATCH_LEVEL)
+static void edu_start_next(_Inout_ struct edu_dev *edu)
 {
 	struct edu_req *r, *tmp;
 
@@ -169,7 +175,9 @@ static void edu_start_next(struct edu_dev *edu)
 	}
 }
 
-static void edu_complete(struct edu_dev *edu, struct edu_req **slot, bool ok)
+_Requires_lock_held_(edu->lock)
+static void edu_complete(_Inout_ struct edu_dev *edu,
+			 _Inout_ struct edu_req **slot, _In_ bool ok)
 {
 	(*slot)->ok = ok;
 	WRITE_ONCE((*slot)->done, true);
@@ -192,6 +200,10 @@ static irqreturn_t edu_isr(int irq, void *data)
 	return IRQ_HANDLED;
 }
 
+/* The DpcForIsr, declared through its role type as the WDK does. */
+static IO_DPC_ROUTINE EduDpcForIsr;
+
+_Use_decl_annotations_
 static VOID EduDpcForIsr(PKDPC Dpc, PDEVICE_OBJECT DeviceObject, PIRP Irp,
 			 PVOID Context)
 {

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The smallest companion module: NT-style code built only against
- * <ntdpc/ntddk.h> and ntdpc's Module.symvers.  On load it queues a DPC on
- * every CPU and reports where and at which IRQL each one ran.
+ * The smallest companion module: NT-style code, written as the WDK's
+ * samples write it, built only against <ntdpc/ntddk.h> and ntdpc's
+ * Module.symvers.  On load it queues a DPC on every CPU and reports where
+ * and at which IRQL each one ran.
  */
 #include <linux/module.h>
 #include <linux/slab.h>
@@ -11,12 +12,20 @@
 static PKDPC hello_dpcs;
 static LONG hello_ran;
 
+/* Declared through its role type, as the WDK does: the prototype is NT's. */
+static KDEFERRED_ROUTINE HelloDeferredRoutine;
+
+_Use_decl_annotations_
 static VOID HelloDeferredRoutine(PKDPC Dpc, PVOID DeferredContext,
 				 PVOID SystemArgument1, PVOID SystemArgument2)
 {
-	pr_info("hello_dpc: DPC %lu ran on CPU %u at IRQL %u\n",
-		(unsigned long)DeferredContext, KeGetCurrentProcessorNumber(),
-		KeGetCurrentIrql());
+	UNREFERENCED_PARAMETER(Dpc);
+	UNREFERENCED_PARAMETER(SystemArgument1);
+	UNREFERENCED_PARAMETER(SystemArgument2);
+
+	DbgPrint("hello_dpc: DPC %lu ran on CPU %u at IRQL %u\n",
+		 (unsigned long)DeferredContext, KeGetCurrentProcessorNumber(),
+		 KeGetCurrentIrql());
 	InterlockedIncrement(&hello_ran);
 }
 
@@ -37,7 +46,7 @@ static int __init hello_init(void)
 		KeInsertQueueDpc(&hello_dpcs[i], NULL, NULL);
 	}
 	KeFlushQueuedDpcs();
-	pr_info("hello_dpc: %d of %u DPCs ran\n", hello_ran, cpus);
+	DbgPrint("hello_dpc: %d of %u DPCs ran\n", hello_ran, cpus);
 	return 0;
 }
 

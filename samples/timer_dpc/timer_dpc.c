@@ -78,7 +78,13 @@ static LONGLONG period_100ns;
 static u8 buffer[512];
 static u32 checksum;
 
-static VOID AudioDpc(PKDPC Dpc, PVOID Context, PVOID SystemArgument1,
+/* The routines, declared through their role types as the WDK does. */
+static KDEFERRED_ROUTINE AudioDpc;
+static KDEFERRED_ROUTINE SlowDpc;
+static IO_WORKITEM_ROUTINE SlowWorkRoutine;
+
+_Use_decl_annotations_
+static VOID AudioDpc(PKDPC Dpc, PVOID DeferredContext, PVOID SystemArgument1,
 		     PVOID SystemArgument2)
 {
 	LONGLONG expiry = ((LONGLONG)(ULONG_PTR)SystemArgument2 << 32) |
@@ -100,7 +106,8 @@ static VOID AudioDpc(PKDPC Dpc, PVOID Context, PVOID SystemArgument1,
 		WRITE_ONCE(dropouts, dropouts + (now.QuadPart - expiry) / period_100ns);
 }
 
-static void slow_spin(unsigned int us)
+_IRQL_requires_max_(DISPATCH_LEVEL)
+static void slow_spin(_In_ unsigned int us)
 {
 	/*
 	 * Spin by the clock, not udelay(): the delay loop is calibrated once
@@ -113,6 +120,7 @@ static void slow_spin(unsigned int us)
 	WRITE_ONCE(slow_runs, slow_runs + 1);
 }
 
+_Use_decl_annotations_
 static VOID SlowWorkRoutine(PDEVICE_OBJECT DeviceObject, PVOID Context)
 {
 	slow_spin((unsigned long)Context);
@@ -120,7 +128,8 @@ static VOID SlowWorkRoutine(PDEVICE_OBJECT DeviceObject, PVOID Context)
 }
 
 /* The poorly written driver's DPC (ordinary or threaded, per defer). */
-static VOID SlowDpc(PKDPC Dpc, PVOID Context, PVOID SystemArgument1,
+_Use_decl_annotations_
+static VOID SlowDpc(PKDPC Dpc, PVOID DeferredContext, PVOID SystemArgument1,
 		    PVOID SystemArgument2)
 {
 	unsigned int us = READ_ONCE(slow_dpc_us);

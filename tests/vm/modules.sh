@@ -33,6 +33,25 @@ expect trace-threaded grep -q "ntdpc_entry:.*threaded" $T/trace
 expect stats-file sh -c "grep -q '^ *run:' /sys/kernel/debug/ntdpc/stats && grep -q CPU$((ncpu - 1)) /sys/kernel/debug/ntdpc/stats"
 expect hello-dpc insmod $M/hello_dpc.ko
 expect hello-dpc-result logged "hello_dpc: $ncpu of $ncpu DPCs ran"
+
+# A companion written as the WDK's samples are (SAL, role types, IN/OUT,
+# DbgPrint and KdPrint, the list routines, Interlocked on volatile LONGs) and
+# built as a checked build with -Werror: its checks, KdPrint's output, and
+# the printk level each DbgPrintEx Level gets (dmesg -r shows it as <N>).
+dbg_level() { dmesg -r | sed -n "s/^<\([0-9]*\)>.*wdk_style: level $1\$/\1/p" | head -n1; }
+expect wdk-style-load insmod $M/wdk_style.ko
+dmesg | grep 'wdk_style: FAIL' || true
+expect wdk-style-result logged "wdk_style: result ok, [0-9]* checks"
+expect wdk-style-kdprint logged "wdk_style: KdPrint 42 checked"
+expect wdk-style-error-level test "$(dbg_level error)" = 3
+expect wdk-style-warning-level test "$(dbg_level warning)" = 4
+expect wdk-style-trace-level test "$(dbg_level trace)" = 6
+expect wdk-style-info-level test "$(dbg_level info)" = 6
+expect wdk-style-dbgprint-level test "$(dbg_level dbgprint)" = 6
+expect wdk-style-own-level test "$(dbg_level five)" = 7
+expect wdk-style-mask-level test "$(dbg_level mask6)" = 4
+expect wdk-style-kdprintex-level test "$(dbg_level kdprintex)" = 4
+expect wdk-style-rmmod rmmod wdk_style
 refuse rmmod-ntdpc-in-use rmmod ntdpc
 expect rmmod-hello rmmod hello_dpc
 expect rmmod-companion rmmod ntdpc_vmtest
