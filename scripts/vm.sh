@@ -31,7 +31,9 @@ mkdir -p "$NTDPC_OUT" "$NTDPC_CACHE/kernels"
 
 "$NTDPC_REPO/scripts/install-deps.sh" vm
 
-kdir=$(ntdpc_kdirs | grep "linux-headers-$series\." | tail -n1)
+# Debian's standard flavour: a PREEMPT_RT one (-rt-amd64) installed beside
+# it is not what ntdpc runs on (Documentation/design.rst, "Not emulated").
+kdir=$(ntdpc_kdirs | grep "linux-headers-$series\." | grep -v -- '-rt-amd64$' | tail -n1)
 [ -n "$kdir" ] || { echo "vm: no headers for $series" >&2; exit 1; }
 release=${kdir#/usr/src/linux-headers-}
 
