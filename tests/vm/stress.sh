@@ -50,6 +50,25 @@ phase() {
 	echo "STRESS PHASE $1" > /dev/kmsg
 }
 
+# Seconds since boot, in $up.  Time limits go by this clock, not by a count
+# of sleeps: under the load a "sleep 0.1" can take seconds.
+uptime_s() {
+	read -r up _ < /proc/uptime
+	up=${up%.*}
+}
+
+# wait_file FILE SECS: until FILE is not empty, SECS seconds at most.
+wait_file() {
+	uptime_s
+	deadline=$((up + $2))
+	while [ ! -s "$1" ]; do
+		uptime_s
+		[ "$up" -ge "$deadline" ] && return 1
+		sleep 0.1
+	done
+	return 0
+}
+
 # bounded TAG SECS COMMAND...: COMMAND in the background, for SECS seconds
 # at most; its status, or 124 if it did not finish.  A command stuck in
 # the kernel cannot be killed: it is left behind and reported.
@@ -59,20 +78,27 @@ bounded() {
 	shift 2
 	rm -f /tmp/$tag.rc
 	( "$@" > /tmp/$tag.out 2>&1; echo $? > /tmp/$tag.rc ) &
-	n=0
-	while [ ! -s /tmp/$tag.rc ]; do
-		[ $n -ge $((secs * 10)) ] && return 124
-		sleep 0.1
-		n=$((n + 1))
-	done
+	wait_file /tmp/$tag.rc "$secs" || return 124
 	return "$(cat /tmp/$tag.rc)"
 }
 
 # The state of a hang, for the diagnosis: blocked tasks, every CPU's
-# backtrace, ntdpc's counters.  /proc/sysrq-trigger ignores the sysrq mask.
+# backtrace, the hotplug and DPC threads whatever their state (a starved
+# one is not blocked), ntdpc's counters.  /proc/sysrq-trigger ignores the
+# sysrq mask.
 dump_hang() {
 	echo w > /proc/sysrq-trigger
 	echo l > /proc/sysrq-trigger
+	for d in /proc/[0-9]*; do
+		read -r comm 2>/dev/null < $d/comm || continue
+		case $comm in
+		cpuhp/* | ntdpc/*)
+			read -r _ _ state _ < $d/stat
+			echo "stress: task $comm state $state wchan $(cat $d/wchan 2>/dev/null)"
+			sed 's/^/stress:   /' $d/stack 2>/dev/null
+			;;
+		esac
+	done
 	cat /sys/kernel/debug/ntdpc/stats 2>/dev/null
 }
 
@@ -106,7 +132,6 @@ hotplug_loop() {
 				bounded hp "$HOTPLUG_TIMEOUT" sh -c \
 					"echo $v > /sys/devices/system/cpu/cpu$c/online"
 				rc=$?
-				echo 1 > $P/hotplug_gen 2>/dev/null
 				if [ $rc -eq 124 ]; then
 					echo "echo $v > cpu$c/online did not complete within ${HOTPLUG_TIMEOUT} s (after $ops operations)" > /tmp/hotplug.hung
 					echo "stress: CPU hotplug hangs: $(cat /tmp/hotplug.hung)"
@@ -114,10 +139,14 @@ hotplug_loop() {
 					while [ ! -s /tmp/hp.rc ]; do
 						sleep 1
 					done
+					# Even again only once it is over.
+					echo 1 > $P/hotplug_gen 2>/dev/null
 					echo "stress: that CPU hotplug operation completed after all, with status $(cat /tmp/hp.rc)"
 					echo "$ops" > /tmp/hotplug.ops
 					return
-				elif [ $rc -eq 0 ]; then
+				fi
+				echo 1 > $P/hotplug_gen 2>/dev/null
+				if [ $rc -eq 0 ]; then
 					ops=$((ops + 1))
 				else
 					echo "echo $v > cpu$c/online: $(cat /tmp/hp.out)" >> /tmp/hotplug.err
@@ -162,11 +191,7 @@ run_stress() {
 	fi
 
 	limit=$((DURATION + STRESS_GRACE))
-	n=0
-	while [ ! -s /tmp/stress.rc ] && [ $n -lt $((limit * 10)) ]; do
-		sleep 0.1
-		n=$((n + 1))
-	done
+	wait_file /tmp/stress.rc "$limit"
 	touch /tmp/hotplug.stop
 	if [ -s /tmp/stress.rc ]; then
 		expect stress-insmod test "$(cat /tmp/stress.rc)" -eq 0
@@ -176,11 +201,7 @@ run_stress() {
 	fi
 
 	# The hotplug loop ends with every CPU online, or stays hung.
-	n=0
-	while [ ! -s /tmp/hotplug.ops ] && [ $n -lt $(((HOTPLUG_TIMEOUT + 60) * 10)) ]; do
-		sleep 0.1
-		n=$((n + 1))
-	done
+	wait_file /tmp/hotplug.ops $((HOTPLUG_TIMEOUT + 60))
 	if [ ! -s /tmp/hotplug.ops ]; then
 		fail hotplug "$(cat /tmp/hotplug.hung 2>/dev/null); still hung after the load stopped"
 		hung=1
