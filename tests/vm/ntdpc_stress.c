@@ -735,6 +735,7 @@ struct st {
 #define NR_TIMERS	48
 #define NR_OWNED_TIMERS	16
 static struct st *sts;
+static bool sts_ready;		/* initialised: they may be cancelled */
 static KTIMER wait_timer;	/* the timer thread's, never with a DPC */
 
 struct sw {
@@ -1605,6 +1606,7 @@ static int stress_alloc(void)
 						       NotificationTimer);
 	}
 	KeInitializeTimer(&wait_timer);
+	sts_ready = true;
 
 	for (i = 0; i < NR_WORK; i++) {
 		struct sw *w = &sws[i];
@@ -1627,7 +1629,7 @@ static void stress_free(void)
 {
 	unsigned int i;
 
-	if (sts)
+	if (sts_ready)
 		for (i = 0; i < NR_TIMERS; i++)
 			KeCancelTimer(&sts[i].timer);
 	if (sws)
