@@ -14,6 +14,10 @@
 #   make lint         checkpatch.pl --strict and sparse (C=1)
 #   make vmtest       load ntdpc.ko and companions in Debian's 6.1 kernel
 #                     under QEMU (4 vCPUs)
+#   make stress       load ntdpc from every CPU and context for DURATION
+#                     seconds (default 60) with CPU hotplug, then unload
+#                     cycles, in Debian's SERIES kernel (default 6.1) under
+#                     QEMU, invariants checked (scripts/stress.sh)
 #   make modules_install / clean / distclean
 #
 # KDIR defaults to the running kernel's build dir, else the newest Debian
@@ -24,6 +28,8 @@ KDIR ?= $(firstword $(wildcard /lib/modules/$(KVER)/build) \
 	  $(shell ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -n1))
 
 PWD := $(shell pwd)
+DURATION ?= 60
+SERIES ?= 6.1
 
 all: modules
 
@@ -62,4 +68,7 @@ lint:
 vmtest:
 	scripts/vm.sh 6.1 tests/vm/modules.sh
 
-.PHONY: all modules modules_install clean distclean check demo bench kunit lint vmtest
+stress:
+	DURATION=$(DURATION) scripts/stress.sh $(SERIES)
+
+.PHONY: all modules modules_install clean distclean check demo bench kunit lint vmtest stress
