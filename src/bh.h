@@ -1,45 +1,71 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The softirq backend that drains a CPU's DPC queue: the one small interface
- * behind which ntdpc hides how a module gets code to run in softirq context.
+ * The backend that runs a CPU's drain at DISPATCH_LEVEL: the one small
+ * interface behind which ntdpc hides how a module gets code to run there.
+ * Kbuild picks one, by the kernel's configuration and the build option
+ * NTDPC_BH, never by a version check:
  *
- * Kernels with BH workqueues (6.9+, WQ_BH) get a per-CPU work item on a
- * WQ_BH | WQ_HIGHPRI workqueue, the kernel's replacement for tasklets; older
- * kernels get a per-CPU tasklet_hi, kicked remotely by an async IPI.  Kbuild
- * picks one with a compile probe (NTDPC_HAVE_WQ_BH), not a version check.
+ *   tasklet    a per-CPU tasklet_hi, kicked remotely by an async IPI
+ *              (bh_tasklet.c); the default, the fastest kick measured
+ *              (Documentation/performance.rst)
+ *   workqueue  a per-CPU work item on a WQ_BH | WQ_HIGHPRI workqueue,
+ *              the kernel's replacement for tasklets, where the kernel
+ *              has it (6.9+, found by a compile probe: NTDPC_HAVE_WQ_BH)
+ *              (bh_workqueue.c)
+ *   thread     a per-CPU real-time dispatch thread (bh_thread.c); always
+ *              on PREEMPT_RT, where softirqs run in ordinary threads
  */
 #ifndef _NTDPC_BH_H
 #define _NTDPC_BH_H
 
 #include <linux/interrupt.h>
+#include <linux/percpu.h>
+#include <linux/sched.h>
 #include <linux/smp.h>
 #include <linux/workqueue.h>
 
 struct ntdpc_cpu;
 
 struct ntdpc_bh {
-#ifdef NTDPC_HAVE_WQ_BH
+#if defined(NTDPC_BH_WORKQUEUE)
 	struct work_struct work;
-#else
+#elif defined(NTDPC_BH_TASKLET)
 	struct tasklet_struct tasklet;
 	call_single_data_t csd;		/* remote kick */
 #endif
 };
 
-#ifdef NTDPC_HAVE_WQ_BH
+/* Schedule this CPU's drain; interrupts off. */
+#if defined(NTDPC_BH_WORKQUEUE)
 extern struct workqueue_struct *ntdpc_bh_wq;
 
-/* Schedule this CPU's drain; interrupts off. */
 static inline void ntdpc_bh_kick_local(struct ntdpc_bh *bh)
 {
 	queue_work_on(smp_processor_id(), ntdpc_bh_wq, &bh->work);
 }
-#else
+#elif defined(NTDPC_BH_TASKLET)
 static inline void ntdpc_bh_kick_local(struct ntdpc_bh *bh)
 {
 	tasklet_hi_schedule(&bh->tasklet);
 }
+#else
+DECLARE_PER_CPU(struct task_struct *, ntdpc_dispatch_task);
+
+static inline void ntdpc_bh_kick_local(struct ntdpc_bh *bh)
+{
+	struct task_struct *t = __this_cpu_read(ntdpc_dispatch_task);
+
+	if (t)
+		wake_up_process(t);
+}
 #endif
+
+/* A preemption point: a thread just woken on this CPU may run now. */
+static inline void ntdpc_preempt_point(void)
+{
+	preempt_disable();
+	preempt_enable();
+}
 
 int ntdpc_bh_init(void);
 void ntdpc_bh_exit(void);

@@ -77,6 +77,7 @@ struct ntdpc_cpu {
 	bool online;
 	bool request_pending;		/* drain scheduled, not yet started */
 	bool draining;			/* the drain loop is running */
+	bool wake_thread;		/* PREEMPT_RT: the drain wakes ntdpc/N */
 
 	/* NT's request-rate bookkeeping (KPRCB DpcRequestRate & co). */
 	unsigned long inserted;		/* DpcCount */
@@ -335,6 +336,18 @@ static inline void ntdpc_watchdog_sequence_end(struct ntdpc_cpu *c)
 	WRITE_ONCE(c->wd.sequences, c->wd.sequences + 1);
 }
 
+/*
+ * Real-time priorities.  Threaded DPCs run where threaded interrupt
+ * handlers do (sched_set_fifo()'s 50).  On PREEMPT_RT ordinary DPCs run in
+ * threads too (bh_thread.c), and keep NT's order there: below interrupt
+ * handlers, above threaded DPCs.
+ */
+#define NTDPC_PRIO_IRQ_THREAD	(MAX_RT_PRIO / 2)
+#define NTDPC_PRIO_DISPATCH	(NTDPC_PRIO_IRQ_THREAD - 1)
+#define NTDPC_PRIO_THREADED	(IS_ENABLED(CONFIG_PREEMPT_RT) ?	\
+				 NTDPC_PRIO_DISPATCH - 1 : NTDPC_PRIO_IRQ_THREAD)
+void ntdpc_set_fifo(struct task_struct *p, int prio);
+
 /* threaded.c */
 int ntdpc_threads_init(void);
 void ntdpc_threads_exit(void);
@@ -373,6 +386,18 @@ struct ntdpc_irql {
 
 DECLARE_PER_CPU(struct ntdpc_irql, ntdpc_irql);
 
+/* The context the caller runs in, for its IRQL slot. */
+static __always_inline unsigned int ntdpc_ctx(void)
+{
+	if (in_nmi())
+		return NTDPC_CTX_NMI;
+	if (in_hardirq())
+		return NTDPC_CTX_HARDIRQ;
+	if (in_serving_softirq())
+		return NTDPC_CTX_SOFTIRQ;
+	return NTDPC_CTX_TASK;
+}
+
 /* The current task's slot of a context on this CPU, or NULL. */
 static __always_inline struct ntdpc_irql_slot *
 ntdpc_irql_slot_of(struct ntdpc_irql *q, unsigned int ctx)
@@ -387,8 +412,8 @@ ntdpc_irql_slot_of(struct ntdpc_irql *q, unsigned int ctx)
 
 /*
  * The drain's check after each routine, cheaper than KeGetCurrentIrql():
- * serving softirqs, so DISPATCH_LEVEL unless interrupts were left off or a
- * raise was left standing.
+ * draining, so DISPATCH_LEVEL unless interrupts were left off or a raise
+ * was left standing.
  */
 static inline bool ntdpc_irql_is_drain_level(void)
 {
@@ -396,14 +421,35 @@ static inline bool ntdpc_irql_is_drain_level(void)
 
 	if (irqs_disabled())
 		return false;
-	s = ntdpc_irql_slot_of(raw_cpu_ptr(&ntdpc_irql), NTDPC_CTX_SOFTIRQ);
+	s = ntdpc_irql_slot_of(raw_cpu_ptr(&ntdpc_irql), ntdpc_ctx());
 	return !s || s->raised == DISPATCH_LEVEL;
 }
+
+/*
+ * A task's way to DISPATCH_LEVEL and back: bottom halves off, and on
+ * PREEMPT_RT, where that does not stop preemption, the CPU's dispatch lock
+ * (irql.c), which the drain's thread holds too.
+ */
+#ifdef CONFIG_PREEMPT_RT
+void ntdpc_dispatch_enter(void);
+void ntdpc_dispatch_exit(void);
+#else
+static inline void ntdpc_dispatch_enter(void)
+{
+	local_bh_disable();
+}
+
+static inline void ntdpc_dispatch_exit(void)
+{
+	local_bh_enable();
+}
+#endif
 
 KIRQL ntdpc_raise_irql(KIRQL new, unsigned long caller);
 void ntdpc_lower_irql(KIRQL new, unsigned long caller);
 void ntdpc_irql_reset_context(void);
 bool ntdpc_passive_only(const char *call, unsigned long caller);
+bool ntdpc_in_ordinary_dpc(void);
 
 /* flush.c */
 void ntdpc_flush_all(void);
@@ -437,10 +483,17 @@ bool ntdpc_owns_timer(const struct ntdpc_owner *o, PKTIMER timer, PKDPC dpc);
 bool ntdpc_owns_work(const struct ntdpc_owner *o, void *routine,
 		     PDEVICE_OBJECT dev);
 /*
- * The refusal checks, made while ntdpc_quiescing is on, with interrupts off
- * or under rcu_read_lock(): true refuses (and counts) the call.
+ * The refusal checks, made with interrupts off or under rcu_read_lock()
+ * while something is being quiesced (ntdpc_quiescing()): true refuses (and
+ * counts) the call.
  */
-DECLARE_STATIC_KEY_FALSE(ntdpc_quiescing);
+extern const struct ntdpc_owner *ntdpc_quiesce_owner;
+
+static __always_inline bool ntdpc_quiescing(void)
+{
+	return unlikely(READ_ONCE(ntdpc_quiesce_owner));
+}
+
 bool ntdpc_quiesce_refuses_dpc(PKDPC dpc);
 bool ntdpc_quiesce_refuses_timer(PKTIMER timer, PKDPC dpc);
 bool ntdpc_quiesce_refuses_work(void *routine, PDEVICE_OBJECT dev);

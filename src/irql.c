@@ -27,21 +27,13 @@
  * softirqs, so DPCs queued while raised run before KeLowerIrql() returns.
  */
 #include <linux/preempt.h>
+#include <linux/spinlock.h>
+#include <linux/local_lock.h>
+#include <uapi/linux/sched/types.h>
 
 #include "internal.h"
 
 DEFINE_PER_CPU(struct ntdpc_irql, ntdpc_irql);
-
-static inline unsigned int ntdpc_ctx(void)
-{
-	if (in_nmi())
-		return NTDPC_CTX_NMI;
-	if (in_hardirq())
-		return NTDPC_CTX_HARDIRQ;
-	if (in_serving_softirq())
-		return NTDPC_CTX_SOFTIRQ;
-	return NTDPC_CTX_TASK;
-}
 
 /* The level the context imposes before any explicit raise. */
 static inline KIRQL ntdpc_base_irql(void)
@@ -106,21 +98,68 @@ static struct ntdpc_irql_slot *ntdpc_irql_claim(struct ntdpc_irql *q,
  * meanwhile, where its IRQL slot is.  Elsewhere bottom halves off keep
  * preemption off, and the order is the other way round.
  */
+#ifdef CONFIG_PREEMPT_RT
+/*
+ * DISPATCH_LEVEL for a task on PREEMPT_RT.  Bottom halves off pin it to
+ * its CPU but leave it preemptible, and on kernels without the softirq
+ * lock (PREEMPT_RT_NEEDS_BH_LOCK off) another task of the CPU may be at
+ * DISPATCH_LEVEL too.  NT promises that no DPC runs on a CPU while a task
+ * there is at DISPATCH_LEVEL: that is this per-CPU lock, a sleeping one
+ * with priority inheritance, taken by every task raising to DISPATCH_LEVEL
+ * and by the drain's thread (bh_thread.c).  So a DPC queued at DISPATCH_LEVEL
+ * runs once the IRQL drops, and a task at DISPATCH_LEVEL is alone there.
+ */
+static DEFINE_PER_CPU(local_lock_t, ntdpc_dispatch_lock) =
+	INIT_LOCAL_LOCK(ntdpc_dispatch_lock);
+
+void ntdpc_dispatch_enter(void)
+{
+	local_bh_disable();
+	local_lock(&ntdpc_dispatch_lock);
+}
+
+void ntdpc_dispatch_exit(void)
+{
+	local_unlock(&ntdpc_dispatch_lock);
+	local_bh_enable();
+}
+
+/*
+ * APC_LEVEL on PREEMPT_RT: pinned but preemptible, as on NT, where only
+ * APCs are held off; with preemption off the way on to DISPATCH_LEVEL
+ * could not take the dispatch lock, nor could local_bh_enable() run the
+ * DPCs queued meanwhile.
+ */
+static void ntdpc_apc_enter(void)
+{
+	migrate_disable();
+}
+
+static void ntdpc_apc_exit(void)
+{
+	migrate_enable();
+}
+#else
+/* APC_LEVEL elsewhere: preemption off, so that the IRQL slot stays ours. */
+static void ntdpc_apc_enter(void)
+{
+	preempt_disable();
+}
+
+static void ntdpc_apc_exit(void)
+{
+	preempt_enable();
+}
+#endif
+
 static void ntdpc_irql_up(KIRQL from, KIRQL to)
 {
 	if (from < DISPATCH_LEVEL && to >= DISPATCH_LEVEL) {
-		if (from == APC_LEVEL && IS_ENABLED(CONFIG_PREEMPT_RT)) {
-			migrate_disable();
-			preempt_enable();
-			local_bh_disable();
-			migrate_enable();
-		} else {
-			local_bh_disable();
-			if (from == APC_LEVEL)
-				preempt_enable();	/* bh-off keeps it off */
-		}
+		ntdpc_dispatch_enter();
+		if (from == APC_LEVEL)
+			ntdpc_apc_exit();	/* DISPATCH_LEVEL keeps it */
 	} else if (from == PASSIVE_LEVEL && to == APC_LEVEL) {
-		preempt_disable();
+		ntdpc_apc_enter();
 	}
 	if (from <= DISPATCH_LEVEL && to > DISPATCH_LEVEL)
 		local_irq_disable();
@@ -131,19 +170,11 @@ static void ntdpc_irql_down(KIRQL from, KIRQL to)
 	if (from > DISPATCH_LEVEL && to <= DISPATCH_LEVEL)
 		local_irq_enable();
 	if (from >= DISPATCH_LEVEL && to < DISPATCH_LEVEL) {
-		/* Pending DPCs run in local_bh_enable(). */
-		if (to == APC_LEVEL && IS_ENABLED(CONFIG_PREEMPT_RT)) {
-			migrate_disable();
-			local_bh_enable();
-			preempt_disable();
-			migrate_enable();
-		} else {
-			if (to == APC_LEVEL)
-				preempt_disable();
-			local_bh_enable();
-		}
+		if (to == APC_LEVEL)
+			ntdpc_apc_enter();
+		ntdpc_dispatch_exit();	/* pending DPCs run here */
 	} else if (from == APC_LEVEL && to == PASSIVE_LEVEL) {
-		preempt_enable();
+		ntdpc_apc_exit();
 	}
 }
 
@@ -301,6 +332,15 @@ KIRQL KeRaiseIrqlToSynchLevel(void)
 }
 EXPORT_SYMBOL_GPL(KeRaiseIrqlToSynchLevel);
 
+/* Is the caller an ordinary DPC routine, or an interrupt on top of one? */
+bool ntdpc_in_ordinary_dpc(void)
+{
+	struct ntdpc_cpu *c = raw_cpu_ptr(&ntdpc_cpus);
+
+	/* On PREEMPT_RT another task may preempt the drain: not in a DPC. */
+	return READ_ONCE(c->running) && READ_ONCE(c->drainer) == current;
+}
+
 /**
  * KeIsExecutingDpc() - is a DPC routine running on this processor?
  *
@@ -312,13 +352,21 @@ EXPORT_SYMBOL_GPL(KeRaiseIrqlToSynchLevel);
  */
 LOGICAL KeIsExecutingDpc(void)
 {
-	struct ntdpc_cpu *c = raw_cpu_ptr(&ntdpc_cpus);
-
-	/* On PREEMPT_RT another task may preempt the drain: not in a DPC. */
-	return (READ_ONCE(c->running) && READ_ONCE(c->drainer) == current) ||
-	       ntdpc_in_threaded_dpc();
+	return ntdpc_in_ordinary_dpc() || ntdpc_in_threaded_dpc();
 }
 EXPORT_SYMBOL_GPL(KeIsExecutingDpc);
+
+/* Make @p SCHED_FIFO at @prio (see NTDPC_PRIO_DISPATCH). */
+void ntdpc_set_fifo(struct task_struct *p, int prio)
+{
+	struct sched_attr attr = {
+		.size = sizeof(attr),
+		.sched_policy = SCHED_FIFO,
+		.sched_priority = prio,
+	};
+
+	sched_setattr_nocheck(p, &attr);
+}
 
 /**
  * ntdpc_passive_only() - may the caller make a PASSIVE_LEVEL-only call?
@@ -345,12 +393,12 @@ bool ntdpc_passive_only(const char *call, unsigned long caller)
 	return false;
 }
 
-/* After a routine left its IRQL raised: the drain's softirq slot starts clean. */
+/* After a routine left its IRQL raised: the drain's slot starts clean. */
 void ntdpc_irql_reset_context(void)
 {
 	struct ntdpc_irql_slot *s;
 
-	s = ntdpc_irql_slot_of(this_cpu_ptr(&ntdpc_irql), NTDPC_CTX_SOFTIRQ);
+	s = ntdpc_irql_slot_of(this_cpu_ptr(&ntdpc_irql), ntdpc_ctx());
 	if (s)
 		WRITE_ONCE(s->owner, NULL);
 }

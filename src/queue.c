@@ -370,7 +370,7 @@ static __always_inline bool __ntdpc_enqueue(PRKDPC dpc, PVOID arg1,
 	local_irq_save(flags);
 
 	/* A module going away may not queue new DPCs: see ntdpc_quiesce(). */
-	if (static_branch_unlikely(&ntdpc_quiescing) &&
+	if (ntdpc_quiescing() &&
 	    ntdpc_quiesce_refuses_dpc(dpc)) {
 		queued = false;
 		goto out_irq;
@@ -394,6 +394,16 @@ static __always_inline bool __ntdpc_enqueue(PRKDPC dpc, PVOID arg1,
 		queued = how != NTDPC_THREADED_REJECTED;
 		/* The wake-up takes scheduler locks: not inside ours. */
 		wake = how == NTDPC_THREADED_WAKE;
+		/*
+		 * On PREEMPT_RT the thread would start at once, before the
+		 * ordinary DPCs of a CPU at DISPATCH_LEVEL: the drain wakes
+		 * it, after them, as NT's DPC interrupt runs first.
+		 */
+		if (IS_ENABLED(CONFIG_PREEMPT_RT) && wake) {
+			wake = false;
+			c->wake_thread = true;
+			kick = ntdpc_claim_drain(c);
+		}
 	} else {
 		queued = ntdpc_list_insert(&c->dpcs, dpc, arg1, arg2,
 					   importance, caller);
@@ -420,8 +430,17 @@ static __always_inline bool __ntdpc_enqueue(PRKDPC dpc, PVOID arg1,
 		ntdpc_thread_wake(cpu);
 out_irq:
 	local_irq_restore(flags);
-	if (below_dispatch)
+	if (below_dispatch) {
 		local_bh_enable();
+		/*
+		 * On PREEMPT_RT the drain is a thread, just woken if local: it
+		 * runs here, before KeInsertQueueDpc() returns, as the DPC
+		 * interrupt does on NT.  local_bh_enable() gave it no chance,
+		 * its last preemption point having had interrupts off.
+		 */
+		if (IS_ENABLED(CONFIG_PREEMPT_RT) && kick && local)
+			ntdpc_preempt_point();
+	}
 	return queued;
 }
 
@@ -572,7 +591,7 @@ void ntdpc_retire_dpcs(struct ntdpc_cpu *c)
 	 * built to zero automatic variables zero it where it is declared.
 	 */
 	struct ntdpc_call call;
-	bool again = false, later = false;
+	bool again = false, later = false, wake = false;
 	u64 pass_start = 0;
 
 	if (unlikely(c->dpcs.cpu != smp_processor_id())) {
@@ -615,6 +634,10 @@ void ntdpc_retire_dpcs(struct ntdpc_cpu *c)
 	}
 	c->draining = false;
 	WRITE_ONCE(c->drainer, NULL);
+	if (unlikely(c->wake_thread)) {
+		c->wake_thread = false;
+		wake = true;
+	}
 	if (again) {
 		ntdpc_bh_kick(c);
 	} else {
@@ -625,6 +648,8 @@ void ntdpc_retire_dpcs(struct ntdpc_cpu *c)
 			WRITE_ONCE(c->storm, false);	/* the queue emptied */
 	}
 	ntdpc_queue_unlock_irq(&c->dpcs);
+	if (unlikely(wake))
+		ntdpc_thread_wake(c->dpcs.cpu);
 	if (trace_ntdpc_drain_enabled())
 		trace_ntdpc_drain(ran, pass_start ? ntdpc_clock() - pass_start : 0,
 				  again);
@@ -861,11 +886,7 @@ unsigned int ntdpc_purge(const struct ntdpc_owner *o)
 int ntdpc_queue_init(void)
 {
 	unsigned int cpu;
-	int ret;
 
-	ret = ntdpc_bh_init();
-	if (ret)
-		return ret;
 	for_each_possible_cpu(cpu) {
 		struct ntdpc_cpu *c = per_cpu_ptr(&ntdpc_cpus, cpu);
 
@@ -879,7 +900,7 @@ int ntdpc_queue_init(void)
 		ntdpc_watchdog_init_cpu(c);
 		ntdpc_bh_init_cpu(c);
 	}
-	return 0;
+	return ntdpc_bh_init();
 }
 
 void ntdpc_queue_exit(void)

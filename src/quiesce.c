@@ -18,17 +18,18 @@
  * waits for every routine that was running.  A routine running meanwhile
  * (a timer's DPC re-arming its own timer, a DPC queueing itself) is refused,
  * so a pass that finds something is followed by one that finds nothing: the
- * loop ends when a pass finds nothing.  A static key keeps the refusal checks
- * off the insert paths at every other time.
+ * loop ends when a pass finds nothing.  At every other time the refusal
+ * costs the insert paths one read of a pointer that does not change: not a
+ * static key, whose flip at every module unload would patch the insert
+ * paths' text each time.
  */
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
 
 #include "internal.h"
 
-DEFINE_STATIC_KEY_FALSE(ntdpc_quiescing);
 static DEFINE_MUTEX(ntdpc_quiesce_mutex);
-static const struct ntdpc_owner *ntdpc_quiesce_owner;
+const struct ntdpc_owner *ntdpc_quiesce_owner;
 static atomic_t ntdpc_quiesce_refused;
 
 /* Does the DPC belong to @o: in its memory, or running its code? */
@@ -48,11 +49,6 @@ bool ntdpc_owns_work(const struct ntdpc_owner *o, void *routine,
 	return o->owns(routine, o->arg) || o->owns(dev, o->arg);
 }
 
-/* The owner going away, if the refusal is still on: see ntdpc_quiesce(). */
-static const struct ntdpc_owner *ntdpc_quiesce_current(void)
-{
-	return READ_ONCE(ntdpc_quiesce_owner);
-}
 
 static bool ntdpc_quiesce_refuse(bool owned)
 {
@@ -61,24 +57,24 @@ static bool ntdpc_quiesce_refuse(bool owned)
 	return owned;
 }
 
-/* The refusal checks, called while ntdpc_quiescing is on, as the header says. */
+/* The refusal checks, called while ntdpc_quiescing(), as the header says. */
 bool ntdpc_quiesce_refuses_dpc(PKDPC dpc)
 {
-	const struct ntdpc_owner *o = ntdpc_quiesce_current();
+	const struct ntdpc_owner *o = READ_ONCE(ntdpc_quiesce_owner);
 
 	return o && ntdpc_quiesce_refuse(ntdpc_owns_dpc(o, dpc));
 }
 
 bool ntdpc_quiesce_refuses_timer(PKTIMER timer, PKDPC dpc)
 {
-	const struct ntdpc_owner *o = ntdpc_quiesce_current();
+	const struct ntdpc_owner *o = READ_ONCE(ntdpc_quiesce_owner);
 
 	return o && ntdpc_quiesce_refuse(ntdpc_owns_timer(o, timer, dpc));
 }
 
 bool ntdpc_quiesce_refuses_work(void *routine, PDEVICE_OBJECT dev)
 {
-	const struct ntdpc_owner *o = ntdpc_quiesce_current();
+	const struct ntdpc_owner *o = READ_ONCE(ntdpc_quiesce_owner);
 
 	return o && ntdpc_quiesce_refuse(ntdpc_owns_work(o, routine, dev));
 }
@@ -102,7 +98,6 @@ void ntdpc_quiesce(const struct ntdpc_owner *o, struct ntdpc_quiesced *q)
 	mutex_lock(&ntdpc_quiesce_mutex);
 	atomic_set(&ntdpc_quiesce_refused, 0);
 	WRITE_ONCE(ntdpc_quiesce_owner, o);
-	static_branch_enable(&ntdpc_quiescing);
 	synchronize_rcu();
 
 	do {
@@ -118,7 +113,6 @@ void ntdpc_quiesce(const struct ntdpc_owner *o, struct ntdpc_quiesced *q)
 		found = timers + dpcs + work;
 	} while (found);
 
-	static_branch_disable(&ntdpc_quiescing);
 	WRITE_ONCE(ntdpc_quiesce_owner, NULL);
 	q->refused = atomic_read(&ntdpc_quiesce_refused);
 	mutex_unlock(&ntdpc_quiesce_mutex);

@@ -34,7 +34,7 @@ static int ntdpc_thread_should_run(unsigned int cpu)
 
 static void ntdpc_thread_setup(unsigned int cpu)
 {
-	sched_set_fifo(current);
+	ntdpc_set_fifo(current, NTDPC_PRIO_THREADED);
 }
 
 /* @cpu's DPC thread, while it exists. */

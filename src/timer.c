@@ -199,7 +199,7 @@ BOOLEAN KeSetTimerEx(PKTIMER Timer, LARGE_INTEGER DueTime, LONG Period,
 	raw_spin_lock_irqsave(&Timer->NtdpcLock, flags);
 	was = Timer->Inserted;
 	/* A module going away may not set its timers: see ntdpc_quiesce(). */
-	if (static_branch_unlikely(&ntdpc_quiescing) &&
+	if (ntdpc_quiescing() &&
 	    ntdpc_quiesce_refuses_timer(Timer, Dpc)) {
 		raw_spin_unlock_irqrestore(&Timer->NtdpcLock, flags);
 		return was;

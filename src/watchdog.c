@@ -270,8 +270,7 @@ NTSTATUS KeQueryDpcWatchdogInformation(PKDPC_WATCHDOG_INFORMATION
 	u64 routine, sequence;
 	struct ntdpc_cpu *c;
 
-	if (!WatchdogInformation || !in_serving_softirq() ||
-	    !KeIsExecutingDpc())
+	if (!WatchdogInformation || !ntdpc_in_ordinary_dpc())
 		return STATUS_UNSUCCESSFUL;
 	c = this_cpu_ptr(&ntdpc_cpus);
 	ntdpc_watchdog_used(c, ntdpc_clock(), &routine, &sequence);
@@ -303,7 +302,7 @@ LOGICAL KeShouldYieldProcessor(void)
 	u64 single = ntdpc_single_limit(), cumulative = ntdpc_cumulative_limit();
 	u64 routine, sequence;
 
-	if (!in_serving_softirq() || !KeIsExecutingDpc())
+	if (!ntdpc_in_ordinary_dpc())
 		return FALSE;
 	ntdpc_watchdog_used(this_cpu_ptr(&ntdpc_cpus), ntdpc_clock(), &routine,
 			    &sequence);

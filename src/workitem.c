@@ -172,7 +172,7 @@ static void ntdpc_queue_workitem(PIO_WORKITEM item, void *fn, bool ex,
 		return;
 	}
 	rcu_read_lock();	/* ntdpc_quiesce() waits for this section */
-	if (static_branch_unlikely(&ntdpc_quiescing) &&
+	if (ntdpc_quiescing() &&
 	    ntdpc_quiesce_refuses_work(fn, item->DeviceObject)) {
 		atomic_set(&item->queued, 0);
 		rcu_read_unlock();
