@@ -577,7 +577,10 @@ static void ntdpc_test_repair_rescues_own(struct kunit *test)
 	list_add_tail(ntdpc_dpc_entry(&m), &spare.head);
 	list_add_tail(ntdpc_dpc_entry(own), &spare.head);
 	list_add_tail(ntdpc_dpc_entry(&c), &spare.head);
-	a.DpcData = m.DpcData = own->DpcData = c.DpcData = &spare;
+	a.DpcData = &spare;
+	m.DpcData = &spare;
+	own->DpcData = &spare;
+	c.DpcData = &spare;
 	spare.depth = 4;
 	a.DpcListEntry.Flink = &stray;
 	c.DpcListEntry.Blink = &stray;

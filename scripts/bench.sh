@@ -4,7 +4,7 @@
 # `make bench`: ntdpc against tasklets, workqueues, irq_work and IPIs in a
 # 4-vCPU VM (samples/bench_dpc, driven by tests/vm/bench.sh), one table.
 #
-#   scripts/bench.sh [--smoke|--profile] [6.1|6.12]
+#   scripts/bench.sh [--smoke|--profile] [KERNEL]
 #
 # Under QEMU TCG the absolute times are emulated and noisy; what means
 # something is each row's ratio to the reference row of its group, measured
@@ -30,7 +30,7 @@ cd "$NTDPC_REPO"
 out=$NTDPC_OUT/bench
 mkdir -p "$out"
 
-scripts/install-deps.sh build vm backports
+scripts/install-deps.sh build vm
 if [ $profile -eq 1 ]; then
 	scripts/install-deps.sh profile
 	status=0

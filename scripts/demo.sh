@@ -5,7 +5,7 @@
 # device) and the demo timer driver in a 4-vCPU VM running Debian's own
 # kernel, traced with trace-cmd, and the latency report.
 #
-#   scripts/demo.sh [--check] [6.1|6.12]
+#   scripts/demo.sh [--check] [KERNEL]
 #
 # The timer driver runs well-behaved, then with a driver hogging its CPU,
 # then with the hog deferred to a work item and to a threaded DPC.  Output
@@ -25,7 +25,7 @@ cd "$NTDPC_REPO"
 out=$NTDPC_OUT/demo
 mkdir -p "$out"
 
-scripts/install-deps.sh build vm report backports
+scripts/install-deps.sh build vm report
 make -s -C tools/ntdpc-latency
 status=0
 # Show the guest's console as it runs, unless this is the check.

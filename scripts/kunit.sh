@@ -1,12 +1,15 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Run ntdpc's KUnit suites in a kernel built from Debian's linux-source-6.1.
+# Run ntdpc's KUnit suites in a kernel built from Debian's linux-source-6.1
+# (linux-source-6.12 for PREEMPT_RT).
 #
-#   scripts/kunit.sh um        UML, one CPU, lockdep + KASAN
-#   scripts/kunit.sh x86_64    QEMU (TCG) with 4 vCPUs, lockdep + KASAN +
-#                              DEBUG_ATOMIC_SLEEP + CPU hotplug
+#   scripts/kunit.sh um        UML, one CPU, lockdep (raw-lock nesting) + KASAN
+#   scripts/kunit.sh x86_64    QEMU (TCG) with 4 vCPUs, lockdep (raw-lock
+#                              nesting) + KASAN + DEBUG_ATOMIC_SLEEP + hotplug
 #   scripts/kunit.sh kcsan     QEMU with 4 vCPUs and KCSAN
+#   scripts/kunit.sh rt        QEMU with 4 vCPUs, PREEMPT_RT, lockdep (raw-lock
+#                              nesting) + DEBUG_ATOMIC_SLEEP + hotplug
 #
 # The source is unpacked once into $NTDPC_CACHE (default ~/.cache/ntdpc),
 # keyed by the package version, and every configuration keeps its own build
@@ -23,8 +26,15 @@ cache=$NTDPC_CACHE
 out=$NTDPC_OUT
 mkdir -p "$cache" "$out"
 
-"$repo/scripts/install-deps.sh" kunit
-src=$(ntdpc_kernel_source)
+# PREEMPT_RT runs from Debian's 6.12 source (6.1 has no PREEMPT_RT on x86).
+series=6.1
+if [ "$config" = rt ]; then
+	series=6.12
+	"$repo/scripts/install-deps.sh" kunit kunit-rt
+else
+	"$repo/scripts/install-deps.sh" kunit
+fi
+src=$(ntdpc_kernel_source $series)
 kver=$(make -s -C "$src" kernelversion)
 
 # Graft ntdpc into the tree.  A file is copied only when its content
@@ -65,7 +75,9 @@ x86_64)	args+=(--arch=x86_64 --kunitconfig="$repo/kunit/x86_64.kunitconfig"
 	       --qemu_args="-smp 4 -accel tcg" --timeout=1200) ;;
 kcsan)	args+=(--arch=x86_64 --kunitconfig="$repo/kunit/x86_64-kcsan.kunitconfig"
 	       --qemu_args="-smp 4 -accel tcg" --timeout=1200) ;;
-*)	echo "kunit: unknown configuration '$config' (um, x86_64, kcsan)" >&2; exit 2 ;;
+rt)	args+=(--arch=x86_64 --kunitconfig="$repo/kunit/x86_64-rt.kunitconfig"
+	       --qemu_args="-smp 4 -accel tcg" --timeout=1200) ;;
+*)	echo "kunit: unknown configuration '$config' (um, x86_64, kcsan, rt)" >&2; exit 2 ;;
 esac
 build=$cache/build-$config-$kver
 log=$out/kunit-$config.log

@@ -13,7 +13,7 @@ set -euo pipefail
 . "$(dirname "$0")/common.sh"
 cd "$NTDPC_REPO"
 
-"$NTDPC_REPO/scripts/install-deps.sh" lint build backports
+"$NTDPC_REPO/scripts/install-deps.sh" lint build kernels
 src=$(ntdpc_kernel_source)
 status=0
 
@@ -40,33 +40,38 @@ if "$src/scripts/kernel-doc" -none src/*.c include/ntdpc/*.h 2>&1 | grep -i warn
 	status=1
 fi
 
-for kdir in $(ntdpc_kdirs); do
-	echo "lint: sparse against $kdir"
-	make -s KDIR="$kdir" clean >/dev/null
-	if ! make -s KDIR="$kdir" C=1 W=1 modules > "$NTDPC_OUT/sparse.txt" 2>&1; then
+# sparse on ntdpc against one kernel of each API generation and each
+# flavour (LINT_KERNELS), in the root its headers are in; on the
+# companions, through the public header alone (its SAL lock annotations are
+# sparse contexts, and wdk_style's wrappers rely on it), against Debian 12's
+# kernel and an RT one.  Every kernel's build is also W=1-clean (check.sh).
+sparse() {
+	local k=$1 what=$2 dir=$3
+	shift 3
+	if ! ntdpc_kernel_run "$k" make -s "$@" C=1 W=1 modules > "$NTDPC_OUT/sparse.txt" 2>&1; then
 		cat "$NTDPC_OUT/sparse.txt" >&2
 		status=1
 	elif grep -E 'warning:|error:' "$NTDPC_OUT/sparse.txt"; then
-		echo "lint: sparse findings above ($kdir)" >&2
+		echo "lint: sparse findings above ($what, $k)" >&2
 		status=1
 	fi
-	# The companions, through the public header alone: its SAL lock
-	# annotations are sparse contexts, and wdk_style's wrappers rely on it.
-	for dir in samples/*/ tests/vm/; do
-		dir=$NTDPC_REPO/${dir%/}
-		make -s -C "$kdir" M="$dir" clean >/dev/null
-		if ! make -s -C "$kdir" M="$dir" NTDPC="$NTDPC_REPO" \
-			KBUILD_EXTRA_SYMBOLS="$NTDPC_REPO/Module.symvers" \
-			C=1 W=1 modules > "$NTDPC_OUT/sparse.txt" 2>&1; then
-			cat "$NTDPC_OUT/sparse.txt" >&2
-			status=1
-		elif grep -E 'warning:|error:' "$NTDPC_OUT/sparse.txt"; then
-			echo "lint: sparse findings above (${dir#"$NTDPC_REPO"/}, $kdir)" >&2
-			status=1
-		fi
-		make -s -C "$kdir" M="$dir" clean >/dev/null
-	done
-	make -s KDIR="$kdir" clean >/dev/null
+}
+
+for k in ${LINT_KERNELS:-6.1 6.12-bpo-rt 7.3 7.3-rt}; do
+	kdir=$(ntdpc_kernel_kdir "$k")
+	echo "lint: sparse against $k"
+	ntdpc_kernel_make "$k" -s clean >/dev/null
+	sparse "$k" ntdpc . KDIR="$kdir"
+	case $k in
+	6.1|7.3-rt)
+		for dir in samples/*/ tests/vm/; do
+			dir=$NTDPC_REPO/${dir%/}
+			sparse "$k" "${dir#"$NTDPC_REPO"/}" "$dir" -C "$kdir" M="$dir" \
+				NTDPC="$NTDPC_REPO" KBUILD_EXTRA_SYMBOLS="$NTDPC_REPO/Module.symvers"
+			ntdpc_kernel_run "$k" make -s -C "$kdir" M="$dir" NTDPC="$NTDPC_REPO" clean >/dev/null
+		done ;;
+	esac
+	ntdpc_kernel_make "$k" -s clean >/dev/null
 done
 [ $status -eq 0 ] && echo "lint: clean"
 exit $status

@@ -56,7 +56,7 @@ log=$NTDPC_OUT/vm-$series-stress.log
 # hardware the patching protocol rules it out.  Such a run is repeated
 # once, saying so, its log kept as *.log.int3-loop.
 int3_loop() {
-	python3 - "$log" "$NTDPC_OUT/vm-build-$series" <<'PY'
+	python3 - "$log" "$NTDPC_OUT/modules-$series" <<'PY'
 import glob, os, re, subprocess, sys
 
 log, build = sys.argv[1], sys.argv[2]

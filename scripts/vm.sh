@@ -15,10 +15,11 @@
 # over a second serial port); they land in out/vm-<kernel>/files/.
 #
 # The modules are built against the kernel's headers where they are installed
-# (in the trixie root for Debian 13's); the kernel image is unpacked from its
+# (in the trixie root for Debian 13's: scripts/modules-build.sh, with the
+# drain's backend VM_NTDPC_BH if set); the kernel image is unpacked from its
 # package into the cache, never installed.  The console goes to
-# out/vm-<kernel>-<guest script>.log and to the terminal as it runs with
-# VMTEST_VERBOSE=1.  A guest that does not finish within VM_TIMEOUT seconds
+# out/vm-<kernel>-<guest script>[-<backend>].log and to the terminal as it
+# runs with VMTEST_VERBOSE=1.  A guest that does not finish within VM_TIMEOUT seconds
 # (default 600), and any kernel splat on the console (a WARNING, lockdep,
 # KASAN, DEBUG_OBJECTS, a lockup or stall report, an oops), fail the run.
 set -euo pipefail
@@ -34,24 +35,15 @@ mkdir -p "$NTDPC_OUT" "$NTDPC_CACHE/kernels"
 ntdpc_kernel_field "$kernel" 1 >/dev/null
 "$NTDPC_REPO/scripts/install-deps.sh" vm kernel "$kernel"
 [ "$kernel" = 6.1-debug ] && "$NTDPC_REPO/scripts/debug-kernel.sh" >/dev/null
-kdir=$(ntdpc_kernel_kdir "$kernel")
 release=$(ntdpc_kernel_release "$kernel")
 image=$(ntdpc_kernel_image "$kernel")
 
-# Modules built against this kernel's headers, in a private build tree.
-build=$NTDPC_OUT/vm-build-$kernel
+# The modules, built for this kernel (scripts/modules-build.sh, shared by
+# the runs of one kernel); the guest's own files in a tree of this run.
+modules=$(NTDPC_BH=${VM_NTDPC_BH:-} "$NTDPC_REPO/scripts/modules-build.sh" "$kernel")
+build=$NTDPC_OUT/vm-$kernel/run
 rm -rf "$build"
 mkdir -p "$build"
-cp -a Kbuild Makefile src include probes samples tests "$build/"
-ntdpc_kernel_run "$kernel" make -s -C "$build" KDIR="$kdir" modules 2>&1 |
-	grep -v '^Skipping BTF' || true
-[ -f "$build/ntdpc.ko" ] || { echo "vm: ntdpc.ko did not build" >&2; exit 1; }
-for dir in samples/*/ tests/vm/; do
-	dir=${dir%/}
-	ntdpc_kernel_run "$kernel" make -s -C "$kdir" M="$build/$dir" NTDPC="$build" \
-		KBUILD_EXTRA_SYMBOLS="$build/Module.symvers" modules 2>&1 |
-		grep -v '^Skipping BTF' || true
-done
 
 # The initramfs: busybox, the modules, the guest script as /test.sh.
 root=$build/initramfs
@@ -60,7 +52,7 @@ cp /bin/busybox "$root/bin/busybox"
 for app in $("$root/bin/busybox" --list); do
 	[ "$app" = busybox ] || ln -sf busybox "$root/bin/$app"
 done
-cp "$build/ntdpc.ko" "$build"/samples/*/*.ko "$build"/tests/vm/*.ko \
+cp "$modules/ntdpc.ko" "$modules"/samples/*/*.ko "$modules"/tests/vm/*.ko \
    "$root/modules/"
 cp "$script" "$root/test.sh"
 cp tests/vm/lib.sh "$root/vmlib.sh"
@@ -115,7 +107,7 @@ EOT
 chmod +x "$root/init" "$root/test.sh"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$build/initramfs.gz"
 
-log=$NTDPC_OUT/vm-$kernel-$(basename "$script" .sh).log
+log=$NTDPC_OUT/vm-$kernel-$(basename "$script" .sh)${VM_NTDPC_BH:+-$VM_NTDPC_BH}.log
 echo "vm: booting $kernel ($release) with $smp vCPUs (TCG)"
 set +e
 files=$NTDPC_OUT/vm-$kernel/files

@@ -151,8 +151,7 @@ NTSTATUS KeWaitForSingleObject(PVOID Object, KWAIT_REASON WaitReason,
 		return STATUS_SUCCESS;
 	if (Timeout && Timeout->QuadPart == 0)
 		return STATUS_TIMEOUT;
-	if (!ntdpc_passive_only("KeWaitForSingleObject with a timeout",
-				_RET_IP_))
+	if (!ntdpc_passive_only("a wait with a timeout", _RET_IP_))
 		return STATUS_INVALID_PARAMETER;
 	if (Timeout)
 		deadline = ntdpc_due_to_expiry(Timeout->QuadPart);

@@ -112,16 +112,32 @@ static struct ntdpc_irql_slot *ntdpc_irql_claim(struct ntdpc_irql *q,
 static DEFINE_PER_CPU(local_lock_t, ntdpc_dispatch_lock) =
 	INIT_LOCAL_LOCK(ntdpc_dispatch_lock);
 
+/*
+ * The lock is held from a raise to DISPATCH_LEVEL to the lowering below
+ * it, which may be in different functions, and only when the IRQL crosses
+ * DISPATCH_LEVEL: more than sparse's lock contexts can follow, so to
+ * sparse these two leave the count as they found it.
+ */
 void ntdpc_dispatch_enter(void)
 {
 	local_bh_disable();
 	local_lock(&ntdpc_dispatch_lock);
+	__release(ntdpc_dispatch_lock);
 }
 
+/*
+ * The dispatch thread, woken meanwhile, runs the DPCs queued here before
+ * this returns, as on NT when the IRQL drops: a preemption point, since the
+ * unlock and local_bh_enable() may have had none with interrupts on (each
+ * drops only one of the task's several migrate_disable()s, the last one with
+ * interrupts off).
+ */
 void ntdpc_dispatch_exit(void)
 {
+	__acquire(ntdpc_dispatch_lock);
 	local_unlock(&ntdpc_dispatch_lock);
 	local_bh_enable();
+	ntdpc_preempt_point();
 }
 
 /*
@@ -385,11 +401,14 @@ bool ntdpc_passive_only(const char *call, unsigned long caller)
 
 	if (likely(irql == PASSIVE_LEVEL && !ntdpc_in_threaded_dpc()))
 		return true;
-	ntdpc_report_misuse(NTDPC_MISUSE_BAD_IRQL, caller,
-			    irql == PASSIVE_LEVEL ?
-			    "%s from a threaded DPC routine: refused, it needs PASSIVE_LEVEL outside DPCs" :
-			    "%s at IRQL %u: refused, it needs PASSIVE_LEVEL",
-			    call, irql);
+	if (irql == PASSIVE_LEVEL)
+		ntdpc_report_misuse(NTDPC_MISUSE_BAD_IRQL, caller,
+				    "%s from a threaded DPC routine: refused, it needs PASSIVE_LEVEL outside DPCs",
+				    call);
+	else
+		ntdpc_report_misuse(NTDPC_MISUSE_BAD_IRQL, caller,
+				    "%s at IRQL %u: refused, it needs PASSIVE_LEVEL",
+				    call, irql);
 	return false;
 }
 

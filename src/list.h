@@ -102,8 +102,10 @@ void __ntdpc_list_init(struct ntdpc_list *l, unsigned int cpu);
 /* A macro, so that lockdep gives each kind of list its own lock class. */
 #define ntdpc_list_init(l, cpu)						\
 	do {								\
-		raw_spin_lock_init(&(l)->lock);				\
-		__ntdpc_list_init(l, cpu);				\
+		struct ntdpc_list *__l = (l);				\
+									\
+		raw_spin_lock_init(&__l->lock);				\
+		__ntdpc_list_init(__l, cpu);				\
 	} while (0)
 void ntdpc_list_corrupt(struct ntdpc_list *l, PKDPC dpc,
 			unsigned long caller);

@@ -49,7 +49,6 @@ bool ntdpc_owns_work(const struct ntdpc_owner *o, void *routine,
 	return o->owns(routine, o->arg) || o->owns(dev, o->arg);
 }
 
-
 static bool ntdpc_quiesce_refuse(bool owned)
 {
 	if (owned)

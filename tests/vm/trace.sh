@@ -20,9 +20,11 @@ P=/sys/module/timer_dpc/parameters
 phase() {
 	name=$1
 	before=$(cat $P/dropouts)
+	runs=$(cat $P/slow_runs)
 	sleep 2
 	echo $(( $(cat $P/dropouts) - before )) > /tmp/dropouts.$name
-	echo "TIMER_DPC $name dropouts=$(cat /tmp/dropouts.$name) periods=$(cat $P/periods) slow_runs=$(cat $P/slow_runs)"
+	echo $(( $(cat $P/slow_runs) - runs )) > /tmp/slow_runs.$name
+	echo "TIMER_DPC $name dropouts=$(cat /tmp/dropouts.$name) periods=$(cat $P/periods) slow_runs=$(cat /tmp/slow_runs.$name)"
 }
 echo 0 > /sys/kernel/debug/ntdpc/stats
 insmod $M/timer_dpc.ko rate_hz=100 slow_period_ms=100 cpu=1
@@ -48,12 +50,22 @@ cat /tmp/record.out
 expect rmmod-workload sh -c "rmmod ntdpc_vmtest && rmmod edu_dpc && rmmod timer_dpc"
 expect edu-answers test "$(grep -c ' ok$' /tmp/edu.out)" -eq 100
 expect recorded test -s /tmp/trace.dat
-# 200 buffers a phase.  The hog loses about two in every ten; emulation
-# (TCG) jitter may cost a buffer now and then, never tens.
-expect few-dropouts-good test "$(cat /tmp/dropouts.good)" -le 2
-expect dropouts-slow test "$(cat /tmp/dropouts.slow)" -ge 20
-expect few-dropouts-work test "$(cat /tmp/dropouts.work)" -le 2
-expect few-dropouts-threaded test "$(cat /tmp/dropouts.threaded)" -le 2
+# 200 buffers a phase.  What holds under any load of the host, measured in
+# the same run: each 30 ms run of the hog costs the 10 ms buffers at least
+# two drop-outs (a stalled vCPU only adds to them), and every other phase
+# loses fewer than half as many as the slow one.  The counts themselves are
+# in the phases' lines above: emulation's jitter costs a buffer now and
+# then.
+good=$(cat /tmp/dropouts.good)
+slow=$(cat /tmp/dropouts.slow)
+work=$(cat /tmp/dropouts.work)
+threaded=$(cat /tmp/dropouts.threaded)
+hogs=$(cat /tmp/slow_runs.slow)
+expect hog-ran test "$hogs" -ge 5
+expect dropouts-slow test "$slow" -ge $((2 * hogs))
+expect fewer-dropouts-good test $((2 * good)) -lt "$slow"
+expect fewer-dropouts-work test $((2 * work)) -lt "$slow"
+expect fewer-dropouts-threaded test $((2 * threaded)) -lt "$slow"
 # The log line is rate-limited (one per 5 s), and a cold first run of any
 # DPC may take it; the trace has every report.
 expect watchdog-logged logged "ntdpc: DPC watchdog: .*(module timer_dpc)"
