@@ -228,11 +228,85 @@ static void ntdpc_test_low_importance(struct kunit *test)
 	KeInsertQueueDpc(&dpc[0], NULL, NULL);
 	KUNIT_EXPECT_EQ(test, atomic_read(&p[0].runs), 1);
 	migrate_enable();
-	KUNIT_EXPECT_TRUE(test, ntdpc_wait_atomic(&p[0].runs, 2,
-						  jiffies_to_msecs(2) + 20));
+	KUNIT_EXPECT_TRUE(test, ntdpc_wait_atomic(&p[0].runs, 2, 5000));
 	KUNIT_EXPECT_EQ(test, p[0].cpu, cpu);
 
 	MaximumDpcQueueDepth = saved_max;
+}
+
+/*
+ * A DPC queued without a request while the delivery tick's routine runs,
+ * after it found the queue empty, still gets a tick (issue 14, defect 6:
+ * hrtimer_active() is true during the routine, so the tick was not re-armed
+ * and the DPC waited for an unrelated insertion).  The tick's routine is
+ * wrapped to insert a Low DPC right after it has run.
+ */
+static enum hrtimer_restart (*ntdpc_saved_deliver)(struct hrtimer *t);
+static KDPC ntdpc_late_dpc;
+static atomic_t ntdpc_deliver_calls;
+
+static enum hrtimer_restart ntdpc_deliver_wrapper(struct hrtimer *t)
+{
+	enum hrtimer_restart ret = ntdpc_saved_deliver(t);
+
+	if (atomic_inc_return(&ntdpc_deliver_calls) == 1)
+		KeInsertQueueDpc(&ntdpc_late_dpc, NULL, NULL);
+	return ret;
+}
+
+/* Point @c's delivery tick at @fn, with the tick idle and unable to arm. */
+static void ntdpc_swap_deliver(struct ntdpc_cpu *c,
+			       enum hrtimer_restart (*fn)(struct hrtimer *))
+{
+	for (;;) {
+		raw_spin_lock_irq(&c->dpcs.lock);
+		if (hrtimer_try_to_cancel(&c->deliver_timer) >= 0)
+			break;
+		raw_spin_unlock_irq(&c->dpcs.lock);
+		cpu_relax();
+	}
+	c->deliver_timer.function = fn;
+	raw_spin_unlock_irq(&c->dpcs.lock);
+}
+
+static void ntdpc_test_deliver_during_tick(struct kunit *test)
+{
+	unsigned int saved_min = MinimumDpcRate;
+	struct ntdpc_probe first = {}, late = {};
+	struct ntdpc_cpu *c;
+	KDPC dpc;
+	int cpu;
+
+	KeInitializeDpc(&dpc, ntdpc_probe_fn, &first);
+	KeSetImportanceDpc(&dpc, LowImportance);
+	KeInitializeDpc(&ntdpc_late_dpc, ntdpc_probe_fn, &late);
+	KeSetImportanceDpc(&ntdpc_late_dpc, LowImportance);
+	atomic_set(&ntdpc_deliver_calls, 0);
+	/* Low DPCs on a quiet CPU would request delivery: never here. */
+	MinimumDpcRate = 0;
+
+	migrate_disable();
+	cpu = smp_processor_id();
+	c = per_cpu_ptr(&ntdpc_cpus, cpu);
+	KeSetTargetProcessorDpc(&ntdpc_late_dpc, cpu);
+	ntdpc_saved_deliver = c->deliver_timer.function;
+	ntdpc_swap_deliver(c, ntdpc_deliver_wrapper);
+	/* Arm the tick with a Low DPC, then take it away: the tick finds none. */
+	KeInsertQueueDpc(&dpc, NULL, NULL);
+	KUNIT_EXPECT_TRUE(test, hrtimer_is_queued(&c->deliver_timer));
+	KUNIT_EXPECT_TRUE(test, KeRemoveQueueDpc(&dpc));
+	migrate_enable();
+
+	KUNIT_EXPECT_TRUE(test, ntdpc_wait_atomic(&ntdpc_deliver_calls, 1, 5000));
+	KUNIT_EXPECT_TRUE_MSG(test, ntdpc_wait_atomic(&late.runs, 1, 5000),
+			      "a DPC queued during the delivery tick never ran");
+	KUNIT_EXPECT_EQ(test, late.cpu, cpu);
+	KUNIT_EXPECT_EQ(test, atomic_read(&first.runs), 0);
+
+	ntdpc_swap_deliver(c, ntdpc_saved_deliver);
+	MinimumDpcRate = saved_min;
+	KeRemoveQueueDpc(&ntdpc_late_dpc);
+	KeFlushQueuedDpcs();
 }
 
 /* The per-tick rate follows NT's formula: (last tick's count + rate) / 2. */
@@ -983,6 +1057,7 @@ static struct kunit_case ntdpc_core_cases[] = {
 	KUNIT_CASE(ntdpc_test_importance_after_queue),
 	KUNIT_CASE(ntdpc_test_remove),
 	KUNIT_CASE(ntdpc_test_low_importance),
+	KUNIT_CASE(ntdpc_test_deliver_during_tick),
 	KUNIT_CASE(ntdpc_test_request_rate),
 	KUNIT_CASE(ntdpc_test_flush_waits_for_queued),
 	KUNIT_CASE(ntdpc_test_flush_misuse),

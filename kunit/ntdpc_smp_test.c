@@ -7,6 +7,7 @@
 #include <linux/cpuhotplug.h>
 #include <linux/kthread.h>
 #include <linux/slab.h>
+#include <linux/workqueue.h>
 
 #include "ntdpc_test.h"
 
@@ -452,12 +453,78 @@ static void ntdpc_test_hotplug_coming_up(struct kunit *test)
 	KeFlushQueuedDpcs();
 }
 
+/*
+ * KeRemoveQueueDpc() on a DPC whose queue moves (CPU hotplug moves a dead
+ * CPU's list) between its read of DpcData and its lock: it must follow the
+ * DPC and return TRUE (issue 14, defect 8).  The remover, on another CPU,
+ * is caught waiting for the first list's lock, which this test holds, and
+ * the list is moved to a second one before the lock is let go.
+ */
+struct ntdpc_move_race {
+	struct ntdpc_list from, to;
+	struct ntdpc_probe p;
+	KDPC dpc;
+	struct work_struct work;
+	BOOLEAN removed;
+	atomic_t done;
+};
+
+static void ntdpc_move_race_remove(struct work_struct *work)
+{
+	struct ntdpc_move_race *r = container_of(work, struct ntdpc_move_race,
+						 work);
+
+	r->removed = KeRemoveQueueDpc(&r->dpc);
+	atomic_set_release(&r->done, 1);
+}
+
+static void ntdpc_test_remove_during_move(struct kunit *test)
+{
+	struct ntdpc_move_race *r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
+	bool contended = false;
+	u64 end;
+	int cpu;
+
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	ntdpc_list_init(&r->from, 0);
+	ntdpc_list_init(&r->to, 0);
+	KeInitializeDpc(&r->dpc, ntdpc_probe_fn, &r->p);
+	INIT_WORK(&r->work, ntdpc_move_race_remove);
+
+	raw_spin_lock_irq(&r->from.lock);
+	list_add_tail(ntdpc_dpc_entry(&r->dpc), &r->from.head);
+	r->from.depth = 1;
+	WRITE_ONCE(r->dpc.DpcData, &r->from);
+	cpu = smp_processor_id();
+	queue_work_on(ntdpc_other_cpu(cpu), system_highpri_wq, &r->work);
+	/* Seconds, not less: the remover's vCPU may stall. */
+	end = ktime_get_ns() + 10 * NSEC_PER_SEC;
+	while (!(contended = raw_spin_is_contended(&r->from.lock)) &&
+	       ktime_get_ns() < end)
+		cpu_relax();
+	raw_spin_lock(&r->to.lock);
+	KUNIT_EXPECT_TRUE(test, ntdpc_list_move(&r->from, &r->to));
+	raw_spin_unlock(&r->to.lock);
+	raw_spin_unlock_irq(&r->from.lock);
+	flush_work(&r->work);
+
+	KUNIT_EXPECT_TRUE_MSG(test, contended,
+			      "the remover never waited for the list lock");
+	KUNIT_EXPECT_EQ(test, atomic_read(&r->done), 1);
+	KUNIT_EXPECT_TRUE(test, r->removed);
+	KUNIT_EXPECT_PTR_EQ(test, r->dpc.DpcData, NULL);
+	KUNIT_EXPECT_TRUE(test, list_empty(&r->to.head));
+	KUNIT_EXPECT_EQ(test, r->to.depth, 0U);
+	KUNIT_EXPECT_EQ(test, atomic_read(&r->p.runs), 0);
+}
+
 static struct kunit_case ntdpc_smp_cases[] = {
 	KUNIT_CASE(ntdpc_test_targeted_remote),
 	KUNIT_CASE(ntdpc_test_remote_kick),
 	KUNIT_CASE(ntdpc_test_flush_all_cpus),
 	KUNIT_CASE(ntdpc_test_insert_everywhere),
 	KUNIT_CASE(ntdpc_test_insert_remove_requeue_race),
+	KUNIT_CASE(ntdpc_test_remove_during_move),
 	KUNIT_CASE(ntdpc_test_generic_call_smp),
 	KUNIT_CASE(ntdpc_test_hotplug),
 	KUNIT_CASE(ntdpc_test_hotplug_coming_up),

@@ -266,6 +266,53 @@ static void ntdpc_test_threaded_at_dpc_level_misuse(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ntdpc_misuses(NTDPC_MISUSE_BAD_IRQL), before + 1);
 }
 
+/*
+ * An ordinary DPC that runs on top of a threaded routine (here: queued from
+ * it at DISPATCH_LEVEL and run by its KeLowerIrql(), in the thread's
+ * context) is not "in a threaded DPC": its KeAcquireSpinLockAtDpcLevel() is
+ * legal and must not be reported (issue 14, defect 5).
+ */
+struct ntdpc_on_top {
+	struct ntdpc_atdpc ordinary;
+	KDPC ordinary_dpc;
+	bool ran_in_lower;	/* the ordinary DPC ran before KeLowerIrql returned */
+	bool thread_flag_after;	/* the routine is still "in a threaded DPC" */
+	atomic_t runs;
+};
+
+static VOID ntdpc_on_top_fn(PKDPC dpc, PVOID ctx, PVOID a1, PVOID a2)
+{
+	struct ntdpc_on_top *o = ctx;
+	KIRQL old;
+
+	KeSetTargetProcessorDpc(&o->ordinary_dpc,
+				(CCHAR)KeGetCurrentProcessorNumber());
+	KeRaiseIrql(DISPATCH_LEVEL, &old);
+	KeInsertQueueDpc(&o->ordinary_dpc, NULL, NULL);
+	KeLowerIrql(old);
+	o->ran_in_lower = atomic_read(&o->ordinary.runs) == 1;
+	o->thread_flag_after = ntdpc_in_threaded_dpc();
+	atomic_inc_return_release(&o->runs);
+}
+
+static void ntdpc_test_ordinary_on_top_of_threaded(struct kunit *test)
+{
+	long before = ntdpc_misuses(NTDPC_MISUSE_BAD_IRQL);
+	struct ntdpc_on_top *o = kunit_kzalloc(test, sizeof(*o), GFP_KERNEL);
+	KDPC dpc;
+
+	KUNIT_ASSERT_NOT_NULL(test, o);
+	KeInitializeSpinLock(&o->ordinary.lock);
+	KeInitializeDpc(&o->ordinary_dpc, ntdpc_atdpc_fn, &o->ordinary);
+	KeInitializeThreadedDpc(&dpc, ntdpc_on_top_fn, o);
+	KeInsertQueueDpc(&dpc, NULL, NULL);
+	KUNIT_ASSERT_TRUE(test, ntdpc_wait_atomic(&o->runs, 1, 5000));
+	KUNIT_ASSERT_TRUE(test, ntdpc_wait_atomic(&o->ordinary.runs, 1, 5000));
+	KUNIT_EXPECT_TRUE(test, o->ran_in_lower);
+	KUNIT_EXPECT_TRUE(test, o->thread_flag_after);
+	KUNIT_EXPECT_EQ(test, ntdpc_misuses(NTDPC_MISUSE_BAD_IRQL), before);
+}
+
 /* With ThreadDpcEnable=0 a threaded DPC runs as an ordinary one. */
 static void ntdpc_test_thread_dpc_disabled(struct kunit *test)
 {
@@ -358,6 +405,7 @@ static struct kunit_case ntdpc_threaded_cases[] = {
 	KUNIT_CASE(ntdpc_test_ordinary_preempts_threaded),
 	KUNIT_CASE(ntdpc_test_spinlock_for_dpc),
 	KUNIT_CASE(ntdpc_test_threaded_at_dpc_level_misuse),
+	KUNIT_CASE(ntdpc_test_ordinary_on_top_of_threaded),
 	KUNIT_CASE(ntdpc_test_thread_dpc_disabled),
 	KUNIT_CASE(ntdpc_test_threaded_flush_and_purge),
 	KUNIT_CASE(ntdpc_test_threaded_targeted),

@@ -563,6 +563,93 @@ static void ntdpc_test_timer_dpc_targeted(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, t->cpu, cpu);
 }
 
+/*
+ * KeSetTimer() and KeCancelTimer() racing on two CPUs leave a timer whose
+ * Inserted says what its hrtimer does (issue 14, defect 10: the cancel's
+ * hrtimer_cancel() ran after its lock was dropped and could cancel the
+ * concurrent set's expiry, leaving Inserted TRUE on a timer that never
+ * fires).  Each round: set, then a re-set here against a cancel there.
+ */
+struct ntdpc_set_cancel {
+	KTIMER timer;
+	atomic_t go, done;
+	int rounds;
+};
+
+/* Wait up to seconds for @v to reach @want; false on timeout. */
+static bool ntdpc_spin_until(atomic_t *v, int want)
+{
+	u64 end = ktime_get_ns() + 10 * NSEC_PER_SEC;
+
+	while (atomic_read_acquire(v) < want) {
+		if (ktime_get_ns() > end)
+			return false;
+		cpu_relax();
+	}
+	return true;
+}
+
+static int ntdpc_set_cancel_thread(void *arg)
+{
+	struct ntdpc_set_cancel *r = arg;
+	int i;
+
+	for (i = 1; i <= r->rounds; i++) {
+		if (!ntdpc_spin_until(&r->go, i))
+			break;
+		KeCancelTimer(&r->timer);
+		atomic_set_release(&r->done, i);
+	}
+	while (!kthread_should_stop())
+		schedule_timeout_interruptible(1);
+	return 0;
+}
+
+static void ntdpc_test_set_cancel_race(struct kunit *test)
+{
+	struct ntdpc_set_cancel *r;
+	struct task_struct *k;
+	int i, cpu, mismatched = 0, done = 0;
+
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs 2 or more CPUs");
+	r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	r->rounds = 3000;
+	KeInitializeTimer(&r->timer);
+	migrate_disable();
+	cpu = smp_processor_id();
+	k = kthread_create(ntdpc_set_cancel_thread, r, "ntdpc-cancel");
+	if (IS_ERR(k)) {
+		migrate_enable();
+		KUNIT_FAIL(test, "no thread");
+		return;
+	}
+	kthread_bind(k, cpumask_any_but(cpu_online_mask, cpu));
+	wake_up_process(k);
+	for (i = 1; i <= r->rounds; i++) {
+		/* Due in a minute: nothing expires during the test. */
+		KeSetTimer(&r->timer, ntdpc_rel(60000), NULL);
+		atomic_set_release(&r->go, i);
+		KeSetTimer(&r->timer, ntdpc_rel(60000), NULL);
+		if (!ntdpc_spin_until(&r->done, i))
+			break;
+		done++;
+		if (READ_ONCE(r->timer.Inserted) !=
+		    hrtimer_is_queued(&r->timer.NtdpcTimer))
+			mismatched++;
+	}
+	migrate_enable();
+	kthread_stop(k);
+	KUNIT_EXPECT_EQ(test, done, r->rounds);
+	KUNIT_EXPECT_EQ_MSG(test, mismatched, 0,
+			    "Inserted disagreed with the hrtimer in %d of %d rounds",
+			    mismatched, done);
+	KeCancelTimer(&r->timer);
+	KUNIT_EXPECT_FALSE(test, r->timer.Inserted);
+	KUNIT_EXPECT_FALSE(test, hrtimer_is_queued(&r->timer.NtdpcTimer));
+}
+
 static struct kunit_case ntdpc_timer_cases[] = {
 	KUNIT_CASE(ntdpc_test_time_queries),
 	KUNIT_CASE(ntdpc_test_timer_expiry_order),
@@ -576,6 +663,7 @@ static struct kunit_case ntdpc_timer_cases[] = {
 	KUNIT_CASE(ntdpc_test_dpc_defers_to_work_item),
 	KUNIT_CASE(ntdpc_test_unload_timers_and_work),
 	KUNIT_CASE(ntdpc_test_timer_dpc_targeted),
+	KUNIT_CASE(ntdpc_test_set_cancel_race),
 	{}
 };
 

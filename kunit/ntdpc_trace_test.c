@@ -113,6 +113,85 @@ static void ntdpc_test_tracepoints(struct kunit *test)
 	KUNIT_EXPECT_GT(test, spent, 0ULL);
 }
 
+/*
+ * With the queue event on, a KDPC (or a device object) that its routine
+ * frees on another CPU is never read after the queue lock is dropped
+ * (issue 14, defect 7): KASAN (x86_64 KUnit) reports a use after free if
+ * the event's fields are taken outside the lock; and every event must
+ * name the routine that was queued.
+ */
+struct ntdpc_freed_seen {
+	atomic_t events, runs;
+};
+
+static struct ntdpc_freed_seen ntdpc_freed;
+
+static VOID ntdpc_free_self(PKDPC dpc, PVOID ctx, PVOID a1, PVOID a2)
+{
+	kfree(dpc);
+	atomic_inc(&ntdpc_freed.runs);
+}
+
+static VOID ntdpc_free_device(PDEVICE_OBJECT dev, PIRP irp, PVOID ctx)
+{
+	kfree(dev);
+	atomic_inc(&ntdpc_freed.runs);
+}
+
+static void ntdpc_probe_queue_freed(void *data, const void *dpc,
+				    const void *routine, int cpu,
+				    unsigned int importance, bool threaded,
+				    bool at_head, unsigned int depth,
+				    unsigned long caller)
+{
+	/* Others queue DPCs too (the flush its markers): count only ours. */
+	if (routine == (const void *)ntdpc_free_self ||
+	    routine == (const void *)ntdpc_free_device)
+		atomic_inc(&ntdpc_freed.events);
+}
+
+static void ntdpc_test_queue_event_freed(struct kunit *test)
+{
+	int i, n = 2000, cpu, target;
+
+	if (!IS_ENABLED(CONFIG_TRACEPOINTS))
+		kunit_skip(test, "no CONFIG_TRACEPOINTS");
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs 2 or more CPUs");
+	memset(&ntdpc_freed, 0, sizeof(ntdpc_freed));
+	KUNIT_ASSERT_EQ(test, register_trace_ntdpc_queue(ntdpc_probe_queue_freed,
+							 &ntdpc_freed), 0);
+	for (i = 0; i < n; i++) {
+		cpu = get_cpu();
+		target = cpumask_next(cpu, cpu_online_mask);
+		if (target >= nr_cpu_ids)
+			target = cpumask_first(cpu_online_mask);
+		put_cpu();
+		if (i & 1) {
+			PDEVICE_OBJECT dev = kzalloc(sizeof(*dev), GFP_KERNEL);
+
+			KUNIT_ASSERT_NOT_NULL(test, dev);
+			IoInitializeDpcRequest(dev, ntdpc_free_device);
+			KeSetImportanceDpc(&dev->Dpc, HighImportance);
+			KeSetTargetProcessorDpc(&dev->Dpc, target);
+			IoRequestDpc(dev, NULL, NULL);
+		} else {
+			PKDPC dpc = kmalloc(sizeof(*dpc), GFP_KERNEL);
+
+			KUNIT_ASSERT_NOT_NULL(test, dpc);
+			KeInitializeDpc(dpc, ntdpc_free_self, NULL);
+			KeSetImportanceDpc(dpc, HighImportance);
+			KeSetTargetProcessorDpc(dpc, target);
+			KeInsertQueueDpc(dpc, NULL, NULL);
+		}
+	}
+	KeFlushQueuedDpcs();
+	unregister_trace_ntdpc_queue(ntdpc_probe_queue_freed, &ntdpc_freed);
+	tracepoint_synchronize_unregister();
+	KUNIT_EXPECT_EQ(test, atomic_read(&ntdpc_freed.runs), n);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ntdpc_freed.events), n);
+}
+
 static unsigned long ntdpc_watchdog_hits(void)
 {
 	unsigned long n = 0;
@@ -289,6 +368,7 @@ static void ntdpc_test_stats(struct kunit *test)
 
 static struct kunit_case ntdpc_trace_cases[] = {
 	KUNIT_CASE(ntdpc_test_tracepoints),
+	KUNIT_CASE(ntdpc_test_queue_event_freed),
 	KUNIT_CASE(ntdpc_test_watchdog),
 	KUNIT_CASE(ntdpc_test_stats),
 	{}

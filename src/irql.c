@@ -28,6 +28,8 @@
  */
 #include <linux/preempt.h>
 #include <linux/spinlock.h>
+/* 6.1's local_lock.h uses current under lockdep without including sched.h. */
+#include <linux/sched.h>
 #include <linux/local_lock.h>
 #include <uapi/linux/sched/types.h>
 

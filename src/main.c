@@ -62,7 +62,14 @@ void ntdpc_report_misuse(enum ntdpc_misuse kind, unsigned long caller,
 	va_start(args, fmt);
 	vaf.fmt = fmt;
 	vaf.va = &args;
-	pr_err("ntdpc: %pV (caller %pS)\n", &vaf, (void *)caller);
+	/*
+	 * Deferred: reports come from under DPC queues' raw locks and from any
+	 * context, where a console driver (which may take a sleeping lock on
+	 * PREEMPT_RT, or a spinlock_t under PROVE_RAW_LOCK_NESTING) must not
+	 * run.  The message is in the log at once; the console prints it from
+	 * irq_work.
+	 */
+	printk_deferred(KERN_ERR "ntdpc: %pV (caller %pS)\n", &vaf, (void *)caller);
 	va_end(args);
 }
 
