@@ -132,7 +132,8 @@ static VOID ntdpc_free_self(PKDPC dpc, PVOID ctx, PVOID a1, PVOID a2)
 	atomic_inc(&ntdpc_freed.runs);
 }
 
-static VOID ntdpc_free_device(PDEVICE_OBJECT dev, PIRP irp, PVOID ctx)
+static VOID ntdpc_free_device(PKDPC dpc, PDEVICE_OBJECT dev, PIRP irp,
+			      PVOID ctx)
 {
 	kfree(dev);
 	atomic_inc(&ntdpc_freed.runs);

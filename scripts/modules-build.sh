@@ -49,7 +49,7 @@ status=0
 			W=1 modules || status=1
 	done
 } > "$log" 2>&1
-if [ $status -ne 0 ] || grep -E 'warning:|error:' "$log" >&2; then
+if [ $status -ne 0 ] || grep -E 'warning:|error:|ERROR:' "$log" >&2; then
 	echo "modules-build: $kernel: the build failed or warned (see $log)" >&2
 	exit 1
 fi

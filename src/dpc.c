@@ -13,11 +13,11 @@
  * (NT documents KeInsertQueueDpc() for any IRQL and says nothing of NMIs).
  * printk and the rate limit behind the report are NMI-safe.
  */
-bool ntdpc_refuse_nmi(PRKDPC dpc, const char *call, unsigned long caller)
+bool ntdpc_refuse_nmi(PRKDPC dpc, const char *api, unsigned long caller)
 {
 	ntdpc_report_misuse(NTDPC_MISUSE_BAD_IRQL, caller,
 			    "%s(%p) from an NMI: refused, the queue lock may be held under it",
-			    call, dpc);
+			    api, dpc);
 	return false;
 }
 
@@ -62,11 +62,11 @@ static noinline void ntdpc_dpc_reinit_queued(PRKDPC dpc, unsigned long caller)
  * a DPC that cannot be queued, even one that was initialised before.
  */
 static void ntdpc_dpc_init(PRKDPC dpc, PKDEFERRED_ROUTINE routine, PVOID ctx,
-			   UCHAR type, const char *call, unsigned long caller)
+			   UCHAR type, const char *api, unsigned long caller)
 {
 	if (unlikely(!dpc)) {
 		ntdpc_report_misuse(NTDPC_MISUSE_BAD_DPC, caller,
-				    "%s(NULL, %ps): NULL KDPC", call, routine);
+				    "%s(NULL, %ps): NULL KDPC", api, routine);
 		return;
 	}
 	if (unlikely(READ_ONCE(dpc->DpcData)))
@@ -74,7 +74,7 @@ static void ntdpc_dpc_init(PRKDPC dpc, PKDEFERRED_ROUTINE routine, PVOID ctx,
 	if (unlikely(!routine)) {
 		ntdpc_report_misuse(NTDPC_MISUSE_BAD_DPC, caller,
 				    "%s(%p, NULL): NULL routine; the DPC cannot be queued",
-				    call, dpc);
+				    api, dpc);
 		dpc->DeferredRoutine = NULL;
 		return;
 	}

@@ -35,11 +35,11 @@ static DEFINE_MUTEX(ntdpc_generic_mutex);
 
 static VOID ntdpc_generic_fn(PKDPC dpc, PVOID ctx, PVOID arg1, PVOID arg2)
 {
-	struct ntdpc_generic_call *call = ctx;
+	struct ntdpc_generic_call *gen = ctx;
 
-	call->routine(dpc, call->context, arg1, arg2);
-	if (atomic_dec_and_test(&call->returned))
-		complete(&call->all_returned);
+	gen->routine(dpc, gen->context, arg1, arg2);
+	if (atomic_dec_and_test(&gen->returned))
+		complete(&gen->all_returned);
 }
 
 /**
@@ -58,7 +58,7 @@ static VOID ntdpc_generic_fn(PKDPC dpc, PVOID ctx, PVOID arg1, PVOID arg2)
  */
 void KeGenericCallDpc(PKDEFERRED_ROUTINE Routine, PVOID Context)
 {
-	struct ntdpc_generic_call call = {
+	struct ntdpc_generic_call gen = {
 		.routine = Routine,
 		.context = Context,
 	};
@@ -76,33 +76,33 @@ void KeGenericCallDpc(PKDEFERRED_ROUTINE Routine, PVOID Context)
 	mutex_lock(&ntdpc_generic_mutex);
 	cpus_read_lock();
 	n = num_online_cpus();
-	atomic_set(&call.done, n);
-	atomic_set(&call.returned, n);
-	atomic_set(&call.barrier.remaining, n);
-	atomic_set(&call.barrier.generation, 0);
-	call.barrier.count = n;
-	init_completion(&call.all_returned);
+	atomic_set(&gen.done, n);
+	atomic_set(&gen.returned, n);
+	atomic_set(&gen.barrier.remaining, n);
+	atomic_set(&gen.barrier.generation, 0);
+	gen.barrier.count = n;
+	init_completion(&gen.all_returned);
 
 	old = ntdpc_raise_irql(DISPATCH_LEVEL, _RET_IP_);
 	for_each_online_cpu(cpu) {
 		PKDPC dpc = &per_cpu_ptr(&ntdpc_cpus, cpu)->own[NTDPC_OWN_GENERIC];
 
-		KeInitializeDpc(dpc, ntdpc_generic_fn, &call);
+		KeInitializeDpc(dpc, ntdpc_generic_fn, &gen);
 		dpc->Importance = HighImportance;
 		dpc->Number = MAXIMUM_PROCESSORS + cpu;
-		ntdpc_enqueue(dpc, &call.done, &call.barrier, cpu, true,
+		ntdpc_enqueue(dpc, &gen.done, &gen.barrier, cpu, true,
 			      _RET_IP_);
 	}
 	ntdpc_lower_irql(old, _RET_IP_);
 
-	wait_for_completion(&call.all_returned);
+	wait_for_completion(&gen.all_returned);
 	cpus_read_unlock();
 	mutex_unlock(&ntdpc_generic_mutex);
 
-	if (atomic_read(&call.done) != 0)
+	if (atomic_read(&gen.done) != 0)
 		ntdpc_report_misuse(NTDPC_MISUSE_GENERIC_DONE, _RET_IP_,
 				    "%ps returned on %d CPU(s) without KeSignalCallDpcDone()",
-				    Routine, atomic_read(&call.done));
+				    Routine, atomic_read(&gen.done));
 }
 EXPORT_SYMBOL_GPL(KeGenericCallDpc);
 
@@ -128,14 +128,14 @@ EXPORT_SYMBOL_GPL(KeSignalCallDpcDone);
 LOGICAL KeSignalCallDpcSynchronize(PVOID SystemArgument2)
 {
 	struct ntdpc_call_barrier *b = SystemArgument2;
-	int gen = atomic_read(&b->generation);
+	int generation = atomic_read(&b->generation);
 
 	if (atomic_dec_and_test(&b->remaining)) {
 		atomic_set(&b->remaining, b->count);
 		atomic_inc_return_release(&b->generation);
 		return TRUE;
 	}
-	while (atomic_read_acquire(&b->generation) == gen)
+	while (atomic_read_acquire(&b->generation) == generation)
 		cpu_relax();
 	return FALSE;
 }

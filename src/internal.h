@@ -127,7 +127,7 @@ struct ntdpc_cpu {
 
 DECLARE_PER_CPU_SHARED_ALIGNED(struct ntdpc_cpu, ntdpc_cpus);
 
-/* Tunables (module parameters, NT registry names where NT has one). */
+/* Tunables (queue.c, module parameters, NT registry names where NT has one). */
 extern unsigned int MaximumDpcQueueDepth;
 extern unsigned int MinimumDpcRate;
 extern unsigned int AdjustDpcThreshold;
@@ -154,12 +154,15 @@ enum ntdpc_misuse {
 
 extern atomic_long_t ntdpc_misuse_count[NTDPC_MISUSE_NR];
 
+/* misuse.c */
+void ntdpc_misuse_init(void);
+__printf(1, 2) void ntdpc_printk_deferred(const char *fmt, ...);
 __printf(3, 4)
 void ntdpc_report_misuse(enum ntdpc_misuse kind, unsigned long caller,
 			 const char *fmt, ...);
 
 /* dpc.c */
-bool __cold ntdpc_refuse_nmi(PRKDPC dpc, const char *call,
+bool __cold ntdpc_refuse_nmi(PRKDPC dpc, const char *api,
 			     unsigned long caller);
 bool ntdpc_dpc_report_invalid(PRKDPC dpc, unsigned long caller);
 
@@ -448,7 +451,7 @@ static inline void ntdpc_dispatch_exit(void)
 KIRQL ntdpc_raise_irql(KIRQL new, unsigned long caller);
 void ntdpc_lower_irql(KIRQL new, unsigned long caller);
 void ntdpc_irql_reset_context(void);
-bool ntdpc_passive_only(const char *call, unsigned long caller);
+bool ntdpc_passive_only(const char *api, unsigned long caller);
 bool ntdpc_in_ordinary_dpc(void);
 
 /* flush.c */
@@ -504,9 +507,12 @@ void ntdpc_header_init(DISPATCHER_HEADER *h, UCHAR type, LONG state);
 LONG ntdpc_header_signal(DISPATCHER_HEADER *h);
 LONG ntdpc_header_reset(DISPATCHER_HEADER *h);
 
-/* timer.c */
+/* time.c */
 LONGLONG ntdpc_system_time(void);
+LONGLONG ntdpc_mono_to_system(ktime_t mono);
 ktime_t ntdpc_due_to_expiry(LONGLONG due);
+
+/* timer.c */
 unsigned int ntdpc_cancel_timers(const struct ntdpc_owner *o);
 
 /* workitem.c */

@@ -397,7 +397,7 @@ void ntdpc_set_fifo(struct task_struct *p, int prio)
  *
  * Return: true if it may; otherwise the call is reported and false.
  */
-bool ntdpc_passive_only(const char *call, unsigned long caller)
+bool ntdpc_passive_only(const char *api, unsigned long caller)
 {
 	KIRQL irql = KeGetCurrentIrql();
 
@@ -406,11 +406,11 @@ bool ntdpc_passive_only(const char *call, unsigned long caller)
 	if (irql == PASSIVE_LEVEL)
 		ntdpc_report_misuse(NTDPC_MISUSE_BAD_IRQL, caller,
 				    "%s from a threaded DPC routine: refused, it needs PASSIVE_LEVEL outside DPCs",
-				    call);
+				    api);
 	else
 		ntdpc_report_misuse(NTDPC_MISUSE_BAD_IRQL, caller,
 				    "%s at IRQL %u: refused, it needs PASSIVE_LEVEL",
-				    call, irql);
+				    api, irql);
 	return false;
 }
 

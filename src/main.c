@@ -2,86 +2,21 @@
 /*
  * ntdpc: Windows NT Deferred Procedure Calls for Linux drivers.
  *
- * Module entry points, tunables and misuse reporting.  The mechanism is
- * described where it lives: queue.c (per-CPU queues and the drain), irql.c
- * (emulated IRQL), bh.h (the softirq backend), flush.c, generic.c, unload.c
- * and cpu.c; Documentation/design.rst tells it as a whole.
+ * Module entry points.  The mechanism is described where it lives: queue.c
+ * (per-CPU queues, their tunables and the drain), irql.c (emulated IRQL),
+ * bh.h (the drain's backend), flush.c, generic.c, quiesce.c, unload.c and
+ * cpu.c; misuse.c reports callers' bugs; Documentation/design.rst tells it
+ * as a whole.
  */
 #include <linux/module.h>
-#include <linux/moduleparam.h>
-#include <linux/ratelimit.h>
 
 #include "internal.h"
 
-/* NT's defaults (KiMaximumDpcQueueDepth & co, HKLM\...\Session Manager\Kernel). */
-unsigned int MaximumDpcQueueDepth = 4;
-module_param(MaximumDpcQueueDepth, uint, 0644);
-MODULE_PARM_DESC(MaximumDpcQueueDepth,
-		 "Queue depth past which Low/remote DPCs request delivery (NT default 4)");
-
-unsigned int MinimumDpcRate = 3;
-module_param(MinimumDpcRate, uint, 0644);
-MODULE_PARM_DESC(MinimumDpcRate,
-		 "DPC requests per tick below which Low DPCs request delivery (NT default 3)");
-
-unsigned int AdjustDpcThreshold = 20;
-module_param(AdjustDpcThreshold, uint, 0644);
-MODULE_PARM_DESC(AdjustDpcThreshold,
-		 "Ticks between steps of the adapted queue depth back up (NT default 20)");
-
-unsigned int IdealDpcRate = 20;
-module_param(IdealDpcRate, uint, 0644);
-MODULE_PARM_DESC(IdealDpcRate,
-		 "Request rate below which the adapted queue depth shrinks (NT default 20)");
-
-unsigned int ntdpc_drain_budget = 64;
-module_param_named(drain_budget, ntdpc_drain_budget, uint, 0644);
-MODULE_PARM_DESC(drain_budget,
-		 "DPCs one drain pass runs before it yields and reschedules itself");
-
-atomic_long_t ntdpc_misuse_count[NTDPC_MISUSE_NR];
-
-/* One message per kind every 5 s; every occurrence is counted. */
-static struct ratelimit_state ntdpc_misuse_rs[NTDPC_MISUSE_NR];
-
-/**
- * ntdpc_report_misuse() - report a caller bug without crashing
- * @kind: what went wrong, counted in ntdpc_misuse_count
- * @caller: return address of the offending call, printed as a symbol
- * @fmt: printf-style description
- */
-void ntdpc_report_misuse(enum ntdpc_misuse kind, unsigned long caller,
-			 const char *fmt, ...)
-{
-	struct va_format vaf;
-	va_list args;
-
-	atomic_long_inc(&ntdpc_misuse_count[kind]);
-	if (!__ratelimit(&ntdpc_misuse_rs[kind]))
-		return;
-	va_start(args, fmt);
-	vaf.fmt = fmt;
-	vaf.va = &args;
-	/*
-	 * Deferred: reports come from under DPC queues' raw locks and from any
-	 * context, where a console driver (which may take a sleeping lock on
-	 * PREEMPT_RT, or a spinlock_t under PROVE_RAW_LOCK_NESTING) must not
-	 * run.  The message is in the log at once; the console prints it from
-	 * irq_work.
-	 */
-	printk_deferred(KERN_ERR "ntdpc: %pV (caller %pS)\n", &vaf, (void *)caller);
-	va_end(args);
-}
-
 static int __init ntdpc_init(void)
 {
-	int i, ret;
+	int ret;
 
-	for (i = 0; i < NTDPC_MISUSE_NR; i++) {
-		ratelimit_state_init(&ntdpc_misuse_rs[i], 5 * HZ, 1);
-		ratelimit_set_flags(&ntdpc_misuse_rs[i],
-				    RATELIMIT_MSG_ON_RELEASE);
-	}
+	ntdpc_misuse_init();
 	ret = ntdpc_stats_init();
 	if (ret)
 		return ret;

@@ -26,8 +26,35 @@
  */
 #include <linux/cpu.h>
 #include <linux/jiffies.h>
+#include <linux/moduleparam.h>
 
 #include "internal.h"
+
+/* NT's defaults (KiMaximumDpcQueueDepth & co, HKLM\...\Session Manager\Kernel). */
+unsigned int MaximumDpcQueueDepth = 4;
+module_param(MaximumDpcQueueDepth, uint, 0644);
+MODULE_PARM_DESC(MaximumDpcQueueDepth,
+		 "Queue depth past which Low/remote DPCs request delivery (NT default 4)");
+
+unsigned int MinimumDpcRate = 3;
+module_param(MinimumDpcRate, uint, 0644);
+MODULE_PARM_DESC(MinimumDpcRate,
+		 "DPC requests per tick below which Low DPCs request delivery (NT default 3)");
+
+unsigned int AdjustDpcThreshold = 20;
+module_param(AdjustDpcThreshold, uint, 0644);
+MODULE_PARM_DESC(AdjustDpcThreshold,
+		 "Ticks between steps of the adapted queue depth back up (NT default 20)");
+
+unsigned int IdealDpcRate = 20;
+module_param(IdealDpcRate, uint, 0644);
+MODULE_PARM_DESC(IdealDpcRate,
+		 "Request rate below which the adapted queue depth shrinks (NT default 20)");
+
+unsigned int ntdpc_drain_budget = 64;
+module_param_named(drain_budget, ntdpc_drain_budget, uint, 0644);
+MODULE_PARM_DESC(drain_budget,
+		 "DPCs one drain pass runs before it yields and reschedules itself");
 
 DEFINE_PER_CPU_SHARED_ALIGNED(struct ntdpc_cpu, ntdpc_cpus);
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KTIMER: NT timers on hrtimers, and NT's clocks.
+ * KTIMER: NT timers on hrtimers.
  *
  * A timer is an hrtimer pinned to the CPU that set it, firing in hardirq
  * context as NT's clock interrupt does.  On expiry, in NT's order: the timer
@@ -12,20 +12,16 @@
  *
  * The timer's own raw lock orders setting, cancelling and expiry: an expiry
  * that finds the timer cancelled, or set again for later, does nothing.
- * Absolute due times are converted to the monotonic clock when set; a later
- * change of the wall clock does not move them.
+ * Absolute due times are converted to the monotonic clock when set
+ * (time.c); a later change of the wall clock does not move them.
  *
  * Set timers are also on one list (its lock is off the DPC paths), so that a
  * module that goes away with a timer still set can have it cancelled.
  */
 #include <linux/hrtimer.h>
 #include <linux/ktime.h>
-#include <linux/timekeeping.h>
 
 #include "internal.h"
-
-/* 1601-01-01 to 1970-01-01 in 100 ns units. */
-#define NTDPC_EPOCH_DELTA	116444736000000000LL
 
 static LIST_HEAD(ntdpc_timers);
 static DEFINE_RAW_SPINLOCK(ntdpc_timers_lock);
@@ -33,16 +29,6 @@ static DEFINE_RAW_SPINLOCK(ntdpc_timers_lock);
 static inline struct list_head *ntdpc_timer_entry(PKTIMER t)
 {
 	return (struct list_head *)&t->TimerListEntry;
-}
-
-LONGLONG ntdpc_system_time(void)
-{
-	return ktime_get_real_ns() / 100 + NTDPC_EPOCH_DELTA;
-}
-
-static LONGLONG ntdpc_mono_to_system(ktime_t mono)
-{
-	return ktime_to_ns(ktime_mono_to_real(mono)) / 100 + NTDPC_EPOCH_DELTA;
 }
 
 /* Called with the timer's lock held. */
@@ -138,30 +124,6 @@ static bool ntdpc_timer_valid(PKTIMER t, unsigned long caller)
 	ntdpc_report_misuse(NTDPC_MISUSE_BAD_OBJECT, caller,
 			    "KTIMER %p was never initialised", t);
 	return false;
-}
-
-/*
- * An NT due time or timeout (100 ns units, negative relative to now, else
- * an absolute system time) as a monotonic expiry.  Any LONGLONG is valid:
- * an absolute time already past (0, say: 1601) is now, one too far ahead
- * for the clock (relative LLONG_MIN, say) is KTIME_MAX, never.  The
- * difference from now is clamped before it is scaled to ns, or it would
- * overflow and wrap.
- */
-ktime_t ntdpc_due_to_expiry(LONGLONG due)
-{
-	ktime_t now = ktime_get();
-	s64 delta;	/* 100 ns units from now */
-
-	if (due < 0)
-		delta = due == S64_MIN ? S64_MAX : -due;
-	else
-		delta = due - ntdpc_system_time();
-	if (delta <= 0)
-		return now;
-	if (delta > (KTIME_MAX - now) / 100)
-		return KTIME_MAX;
-	return now + delta * 100;
 }
 
 /**
@@ -341,51 +303,3 @@ unsigned int ntdpc_cancel_timers(const struct ntdpc_owner *o)
 			cancelled++;
 	}
 }
-
-/**
- * KeQueryInterruptTime() - time since boot
- *
- * Return: monotonic time since boot in 100 ns units.
- */
-ULONGLONG KeQueryInterruptTime(void)
-{
-	return ktime_get_ns() / 100;
-}
-EXPORT_SYMBOL_GPL(KeQueryInterruptTime);
-
-/**
- * KeQueryInterruptTimePrecise() - KeQueryInterruptTime(), with a timestamp
- * @QpcTimeStamp: if not NULL, receives the same instant in nanoseconds
- *
- * Return: monotonic time since boot in 100 ns units.
- */
-ULONGLONG KeQueryInterruptTimePrecise(PULONGLONG QpcTimeStamp)
-{
-	u64 ns = ktime_get_ns();
-
-	if (QpcTimeStamp)
-		*QpcTimeStamp = ns;
-	return ns / 100;
-}
-EXPORT_SYMBOL_GPL(KeQueryInterruptTimePrecise);
-
-/**
- * KeQuerySystemTime() - the current system time
- * @CurrentTime: receives 100 ns units since 1601-01-01 UTC
- */
-void KeQuerySystemTime(PLARGE_INTEGER CurrentTime)
-{
-	CurrentTime->QuadPart = ntdpc_system_time();
-}
-EXPORT_SYMBOL_GPL(KeQuerySystemTime);
-
-/**
- * KeQuerySystemTimePrecise() - the current system time, to the clock's
- *	resolution
- * @CurrentTime: receives 100 ns units since 1601-01-01 UTC
- */
-void KeQuerySystemTimePrecise(PLARGE_INTEGER CurrentTime)
-{
-	CurrentTime->QuadPart = ntdpc_system_time();
-}
-EXPORT_SYMBOL_GPL(KeQuerySystemTimePrecise);

@@ -76,10 +76,12 @@ static void ntdpc_watchdog_report(struct ntdpc_cpu *c, void *routine,
 	trace_ntdpc_watchdog(routine, module, runtime, limit, cumulative);
 	/* From the watchdog's hardirq timer: no console driver here. */
 	if (__ratelimit(&ntdpc_watchdog_rs))
-		printk_deferred(KERN_WARNING "ntdpc: DPC watchdog: %s on CPU %u: %ps (module %s) %llu us, limit %llu us\n",
-				cumulative ? "DPCs ran without a break" : "one DPC ran",
-				c->dpcs.cpu, routine, module,
-				runtime / NSEC_PER_USEC, limit / NSEC_PER_USEC);
+		ntdpc_printk_deferred(KERN_WARNING
+				      "ntdpc: DPC watchdog: %s on CPU %u: %ps (module %s) %llu us, limit %llu us\n",
+				      cumulative ? "DPCs ran without a break" : "one DPC ran",
+				      c->dpcs.cpu, routine, module,
+				      runtime / NSEC_PER_USEC,
+				      limit / NSEC_PER_USEC);
 }
 
 static u64 ntdpc_single_limit(void)
