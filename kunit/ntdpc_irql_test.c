@@ -160,6 +160,7 @@ static void ntdpc_test_spinlocks(struct kunit *test)
 {
 	long bad = ntdpc_misuses(NTDPC_MISUSE_BAD_IRQL);
 	struct ntdpc_lock_probe lp = {};
+	int i, late = 0;
 	KIRQL old;
 	KDPC dpc;
 
@@ -176,6 +177,24 @@ static void ntdpc_test_spinlocks(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, lp.runs, 1);
 	KUNIT_EXPECT_EQ(test, lp.inside, DISPATCH_LEVEL);
 	KUNIT_EXPECT_EQ(test, KeGetCurrentIrql(), PASSIVE_LEVEL);
+
+	/*
+	 * Every time: on PREEMPT_RT the DPC runs in the dispatch thread, and
+	 * the releasing task, preempted by it, must not be pulled to another
+	 * CPU and return before the DPC has run.
+	 */
+	for (i = 0; i < 200; i++) {
+		int before = lp.runs;
+
+		KeAcquireSpinLock(&lp.lock, &old);
+		KeInsertQueueDpc(&dpc, NULL, NULL);
+		KeReleaseSpinLock(&lp.lock, old);
+		if (lp.runs != before + 1)
+			late++;
+		while (lp.runs == before)
+			msleep(1);
+	}
+	KUNIT_EXPECT_EQ(test, late, 0);
 
 	old = KeAcquireSpinLockRaiseToDpc(&lp.lock);
 	KUNIT_EXPECT_EQ(test, old, PASSIVE_LEVEL);

@@ -86,7 +86,7 @@ static void ntdpc_test_threaded_runs_passive(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, t.p.executing);
 	KUNIT_EXPECT_TRUE(test, t.in_dpc_thread);
 	KUNIT_EXPECT_EQ(test, t.policy, SCHED_FIFO);
-	KUNIT_EXPECT_EQ(test, t.rt_priority, MAX_RT_PRIO / 2);
+	KUNIT_EXPECT_EQ(test, t.rt_priority, NTDPC_PRIO_THREADED);
 	KUNIT_EXPECT_EQ(test, t.p.cpu, cpu);
 	snprintf(want, sizeof(want), "ntdpc/%d", cpu);
 	KUNIT_EXPECT_STREQ(test, t.comm, want);

@@ -369,6 +369,23 @@ static void ntdpc_test_events(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, KeReadStateEvent(&ev[1]), 0);
 }
 
+/*
+ * Keep this CPU's worker from starting the work item queued next: the work
+ * queues are per CPU, and at DISPATCH_LEVEL preemption is off, except on
+ * PREEMPT_RT, where DISPATCH_LEVEL holds off only DPCs (design.rst).
+ */
+static void ntdpc_hold_worker(void)
+{
+	if (IS_ENABLED(CONFIG_PREEMPT_RT))
+		preempt_disable();
+}
+
+static void ntdpc_release_worker(void)
+{
+	if (IS_ENABLED(CONFIG_PREEMPT_RT))
+		preempt_enable();
+}
+
 /* Work items: PASSIVE_LEVEL, may sleep, device held, matching priority. */
 struct ntdpc_work_probe {
 	DEVICE_OBJECT dev;
@@ -445,10 +462,12 @@ static void ntdpc_test_work_items(struct kunit *test)
 	/* Queued twice before it runs: reported, runs once. */
 	atomic_set(&p->runs, 0);
 	KeRaiseIrqlToDpcLevel();
+	ntdpc_hold_worker();
 	IoQueueWorkItem(p->item, ntdpc_work_fn, DelayedWorkQueue, NULL);
 	IoQueueWorkItem(p->item, ntdpc_work_fn, DelayedWorkQueue, NULL);
 	/* And freeing it while queued is refused. */
 	IoFreeWorkItem(p->item);
+	ntdpc_release_worker();
 	KeLowerIrql(PASSIVE_LEVEL);
 	KeWaitForSingleObject(&p->done, Executive, KernelMode, FALSE, NULL);
 	msleep(20);
@@ -534,9 +553,11 @@ static void ntdpc_test_unload_timers_and_work(struct kunit *test)
 	KeInitializeEvent(&p->done, SynchronizationEvent, FALSE);
 	p->item = IoAllocateWorkItem(&p->dev);
 	KUNIT_ASSERT_NOT_NULL(test, p->item);
-	KeRaiseIrqlToDpcLevel();	/* keep this CPU's worker from starting */
+	KeRaiseIrqlToDpcLevel();
+	ntdpc_hold_worker();
 	IoQueueWorkItem(p->item, ntdpc_work_fn, DelayedWorkQueue, NULL);
 	KUNIT_EXPECT_EQ(test, ntdpc_cancel_workitems(NTDPC_OWNER(ntdpc_work_fn)), 1U);
+	ntdpc_release_worker();
 	KeLowerIrql(PASSIVE_LEVEL);
 	msleep(20);
 	KUNIT_EXPECT_EQ(test, atomic_read(&p->runs), 0);

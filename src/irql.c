@@ -132,14 +132,18 @@ void ntdpc_dispatch_enter(void)
  * this returns, as on NT when the IRQL drops: a preemption point, since the
  * unlock and local_bh_enable() may have had none with interrupts on (each
  * drops only one of the task's several migrate_disable()s, the last one with
- * interrupts off).
+ * interrupts off).  The task stays on its CPU across it: preempted by the
+ * dispatch thread, it could otherwise be pulled to an idle CPU and return
+ * while the DPCs still run.
  */
 void ntdpc_dispatch_exit(void)
 {
 	__acquire(ntdpc_dispatch_lock);
+	migrate_disable();
 	local_unlock(&ntdpc_dispatch_lock);
 	local_bh_enable();
 	ntdpc_preempt_point();
+	migrate_enable();
 }
 
 /*
