@@ -7,13 +7,15 @@
 #   make bench        ntdpc against tasklets, workqueues, irq_work and IPIs
 #                     in the VM, one table (scripts/bench.sh)
 #   make              build ntdpc.ko against KDIR
-#   make check        every test (scripts/check.sh): builds on 6.1 and 6.12
-#                     with W=1, KUnit in UML and on 4 vCPUs, DKMS, lint
+#   make check        every test on every supported kernel (scripts/check.sh,
+#                     kernels in scripts/kernels.sh): W=1 builds, lint, DKMS,
+#                     KUnit (UML, 4 vCPUs, KCSAN, PREEMPT_RT), VM tests,
+#                     stress, the demo, the report tool, the bench smoke run
 #   make kunit        build ntdpc.ko and run the KUnit suites in UML, with
 #                     their summary
 #   make lint         checkpatch.pl --strict and sparse (C=1)
-#   make vmtest       load ntdpc.ko and companions in Debian's 6.1 kernel
-#                     under QEMU (4 vCPUs)
+#   make vmtest       load ntdpc.ko and companions in Debian's SERIES kernel
+#                     (default 6.1) under QEMU (4 vCPUs)
 #   make stress       load ntdpc from every CPU and context for DURATION
 #                     seconds (default 60) with CPU hotplug, then unload
 #                     cycles, in Debian's SERIES kernel (default 6.1) under
@@ -66,7 +68,7 @@ lint:
 	scripts/lint.sh
 
 vmtest:
-	scripts/vm.sh 6.1 tests/vm/modules.sh
+	scripts/vm.sh $(SERIES) tests/vm/modules.sh
 
 stress:
 	DURATION=$(DURATION) scripts/stress.sh $(SERIES)
