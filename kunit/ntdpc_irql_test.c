@@ -192,7 +192,7 @@ static void ntdpc_test_spinlocks(struct kunit *test)
 		if (lp.runs != before + 1)
 			late++;
 		while (lp.runs == before)
-			msleep(1);
+			usleep_range(1000, 2000);
 	}
 	KUNIT_EXPECT_EQ(test, late, 0);
 

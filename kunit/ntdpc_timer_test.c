@@ -80,8 +80,14 @@ static void ntdpc_test_timer_expiry_order(struct kunit *test)
 	KeInitializeDpc(&t->dpc, ntdpc_tdpc_fn, t);
 	t->cancel_in_dpc = true;
 	KeQuerySystemTime(&set_at);
-	/* Due in 50 ms: an emulated vCPU can stall for 5 before the read. */
-	KUNIT_EXPECT_FALSE(test, KeSetTimerEx(&t->timer, ntdpc_rel(50), 5, &t->dpc));
+	/*
+	 * Due in 50 ms: an emulated vCPU can stall for 5 before the read.  A
+	 * period of 2 s: the routine cancels the timer, and a second expiry
+	 * before it does (a vCPU stalled for a period) would queue the DPC
+	 * again, as NT's would.
+	 */
+	KUNIT_EXPECT_FALSE(test, KeSetTimerEx(&t->timer, ntdpc_rel(50), 2000,
+					      &t->dpc));
 	KUNIT_EXPECT_FALSE(test, KeReadStateTimer(&t->timer));
 	KUNIT_ASSERT_TRUE(test, ntdpc_wait_atomic(&t->runs, 1, 2000));
 	KUNIT_EXPECT_TRUE(test, t->signalled);

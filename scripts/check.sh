@@ -150,9 +150,11 @@ stress() {
 scripts/install-deps.sh all > "$NTDPC_OUT/install-deps.log" 2>&1 ||
 	{ cat "$NTDPC_OUT/install-deps.log"; exit 1; }
 
-count stage build build_all
+# companion and lint build in the source tree and clean it, which deletes
+# the .ko files below it (out/ too): before the build trees are made.
 count stage companion companion
 count stage lint scripts/lint.sh
+count stage build build_all
 count stage dkms dkms_build
 tests_stage kunit-um scripts/kunit.sh um
 tests_stage kunit-x86_64 scripts/kunit.sh x86_64

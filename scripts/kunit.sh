@@ -103,12 +103,49 @@ parse_status=0
 ( cd "$src" && python3 tools/testing/kunit/kunit.py parse --json="$json" "$log" ) ||
 	parse_status=$?
 
-# Any splat fails the run, even if every test passed.
+# Any splat fails the run, even if every test passed, with one exception
+# that is the kernel's and not ours: 6.1's serial console takes its
+# spinlock_t port lock from a printk in hardirq context, which
+# PROVE_RAW_LOCK_NESTING reports as an invalid wait context.  The kernel
+# itself prints from hardirq when TCG stalls a vCPU ("hrtimer: interrupt
+# took ... ns").  Such a report is set aside (and said) only when the
+# printk's caller is not ntdpc's; ntdpc's own reports never reach a console
+# driver from there (src/misuse.c).
+scan=$out/kunit-$config.scan
+python3 - "$log" "$scan" <<'PY'
+import re, sys
+lines = open(sys.argv[1], errors="replace").read().split("\n")
+out, i = [], 0
+while i < len(lines):
+    if "[ BUG: Invalid wait context ]" not in lines[i]:
+        out.append(lines[i]); i += 1; continue
+    j = i + 1
+    while j < len(lines) and "Call Trace:" not in lines[j] and j - i < 40:
+        j += 1
+    k = j + 1
+    while k < len(lines) and (lines[k].startswith(" ") or re.match(r"^(RIP|Code|RSP|R[A-Z0-9]+):", lines[k])):
+        k += 1
+    block = lines[i:k]
+    console = any("is trying to lock" in l for l in block) and \
+        any("serial8250_console_write" in l for l in block[:12])
+    frames = [l.strip() for l in block if l.startswith(" ") and not l.strip().startswith("?")]
+    caller = ""
+    for n, f in enumerate(frames):
+        if re.match(r"(_printk|vprintk_emit|printk)\+", f) and n + 1 < len(frames):
+            caller = frames[n + 1]
+    if console and caller and "ntdpc" not in caller.lower():
+        out.append("kunit: set aside: the kernel's console lock from a printk in hardirq (caller %s)" % caller)
+        i = k
+    else:
+        out.append(lines[i]); i += 1
+open(sys.argv[2], "w").write("\n".join(out))
+PY
+grep -h '^kunit: set aside' "$scan" >&2 || true
 splats='BUG:|WARNING:|INFO: possible|INFO: inconsistent|possible circular locking|'
 splats+='possible recursive locking|inconsistent lock state|KASAN|KCSAN: |'
 splats+='sleeping function called from invalid context|scheduling while atomic|'
 splats+='Kernel panic|Oops|general protection fault|stack-protector'
-if grep -En "$splats" "$log" | grep -v 'kunit:' > "$out/kunit-$config.splats"; then
+if grep -En "$splats" "$scan" | grep -v 'kunit:' > "$out/kunit-$config.splats"; then
 	echo "kunit: $config: kernel splats (see $log):" >&2
 	head -n 40 "$out/kunit-$config.splats" >&2
 	status=1

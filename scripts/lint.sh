@@ -48,7 +48,7 @@ fi
 sparse() {
 	local k=$1 what=$2 dir=$3
 	shift 3
-	if ! ntdpc_kernel_run "$k" make -s "$@" C=1 W=1 modules > "$NTDPC_OUT/sparse.txt" 2>&1; then
+	if ! ntdpc_kernel_run "$k" make -s -j"$(nproc)" "$@" C=1 W=1 modules > "$NTDPC_OUT/sparse.txt" 2>&1; then
 		cat "$NTDPC_OUT/sparse.txt" >&2
 		status=1
 	elif grep -E 'warning:|error:' "$NTDPC_OUT/sparse.txt"; then

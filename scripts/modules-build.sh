@@ -28,7 +28,10 @@ stamp=$( {
 	find "${sources[@]}" -type f \( -name '*.[ch]' -o -name Kbuild -o -name '*.mk' \
 		-o -name Makefile \) -print0 | sort -z | xargs -0 sha256sum
 } | sha256sum | cut -c1-16)
-if [ -f "$build/.stamp" ] && [ "$(cat "$build/.stamp")" = "$stamp" ]; then
+# A `make clean` of the source tree (M=) deletes every .ko below it, out/
+# included: the stamp counts only with the modules still there.
+if [ -f "$build/.stamp" ] && [ "$(cat "$build/.stamp")" = "$stamp" ] &&
+   [ -f "$build/ntdpc.ko" ] && [ -f "$build/tests/vm/ntdpc_vmtest.ko" ]; then
 	echo "$build"
 	exit 0
 fi
@@ -38,13 +41,14 @@ mkdir -p "$build/tests"
 cp -a Kbuild Makefile src include probes samples "$build/"
 cp -a tests/vm "$build/tests/"
 log=$build/build.log
+jobs=$(nproc)
 status=0
 {
-	ntdpc_kernel_run "$kernel" make -C "$build" KDIR="$kdir" W=1 \
+	ntdpc_kernel_run "$kernel" make -j"$jobs" -C "$build" KDIR="$kdir" W=1 \
 		${bh:+NTDPC_BH=$bh} modules || status=1
 	for dir in samples/*/ tests/vm/; do
 		dir=${dir%/}
-		ntdpc_kernel_run "$kernel" make -C "$kdir" M="$build/$dir" \
+		ntdpc_kernel_run "$kernel" make -j"$jobs" -C "$kdir" M="$build/$dir" \
 			NTDPC="$build" KBUILD_EXTRA_SYMBOLS="$build/Module.symvers" \
 			W=1 modules || status=1
 	done
