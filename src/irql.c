@@ -388,7 +388,7 @@ void ntdpc_set_fifo(struct task_struct *p, int prio)
 
 /**
  * ntdpc_passive_only() - may the caller make a PASSIVE_LEVEL-only call?
- * @call: the call, for the report
+ * @api: the call, for the report
  * @caller: its caller, for the report
  *
  * Those calls sleep or wait for DPCs to run.  A threaded DPC routine runs
