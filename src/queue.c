@@ -342,10 +342,11 @@ static __always_inline bool ntdpc_request(struct ntdpc_cpu *c,
  * The target CPU's queues do not take DPCs (it went offline, or is coming
  * up or going down): use the inserting CPU's, or if that one is going down
  * too, the first online CPU whose queues do.  Called with @c's lock held,
- * returns with the lock of the CPU chosen, @cpu set to it.
+ * returns the CPU chosen (its c->dpcs.cpu), with its lock held.  The CPU
+ * is not passed back through a pointer: the insertion would then take the
+ * address of a local, and pay for a stack canary on every call.
  */
-static noinline struct ntdpc_cpu *ntdpc_redirect(struct ntdpc_cpu *c,
-						 int *cpu)
+static noinline struct ntdpc_cpu *ntdpc_redirect(struct ntdpc_cpu *c)
 {
 	int to = smp_processor_id();
 
@@ -361,7 +362,6 @@ static noinline struct ntdpc_cpu *ntdpc_redirect(struct ntdpc_cpu *c,
 			to = cpumask_first(cpu_online_mask);
 	}
 	ntdpc_stat_inc(c->stat_redirected);
-	*cpu = to;
 	return c;
 }
 
@@ -408,8 +408,10 @@ static __always_inline bool __ntdpc_enqueue(PRKDPC dpc, PVOID arg1,
 		cpu = this;
 	c = per_cpu_ptr(&ntdpc_cpus, cpu);
 	ntdpc_queue_lock(&c->dpcs);
-	if (unlikely(!c->online))
-		c = ntdpc_redirect(c, &cpu);
+	if (unlikely(!c->online)) {
+		c = ntdpc_redirect(c);
+		cpu = c->dpcs.cpu;
+	}
 	local = cpu == this;
 
 	if (unlikely(dpc->Type == ThreadedDpcObject) &&
