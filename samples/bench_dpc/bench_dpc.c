@@ -856,7 +856,7 @@ static int __init bench_init(void)
 	bench_wq_hi = alloc_workqueue("bench_dpc_hi", WQ_HIGHPRI | NTDPC_WQ_PERCPU, 0);
 #ifdef NTDPC_HAVE_WQ_BH
 	bench_wq_bh = alloc_workqueue("bench_dpc_bh",
-				      WQ_BH | WQ_HIGHPRI | NTDPC_WQ_PERCPU, 0);
+				      WQ_BH | WQ_HIGHPRI | NTDPC_WQ_BH_PERCPU, 0);
 	if (!bench_wq_bh)
 		goto nomem;
 #endif
