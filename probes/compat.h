@@ -34,4 +34,14 @@ static inline void ntdpc_hrtimer_setup(struct hrtimer *timer,
 #define NTDPC_WQ_PERCPU	0
 #endif
 
+/*
+ * The same for a BH workqueue, which is per-CPU anyway: only where the
+ * kernel takes the flag on one (6.12's backport of WQ_PERCPU refuses it).
+ */
+#ifdef NTDPC_HAVE_WQ_BH_PERCPU
+#define NTDPC_WQ_BH_PERCPU	WQ_PERCPU
+#else
+#define NTDPC_WQ_BH_PERCPU	0
+#endif
+
 #endif /* _NTDPC_COMPAT_H */

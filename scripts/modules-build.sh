@@ -19,6 +19,9 @@ ntdpc_kernel_field "$kernel" 1 >/dev/null
 [ "$kernel" = 6.1-debug ] && "$NTDPC_REPO/scripts/debug-kernel.sh" >/dev/null
 kdir=$(ntdpc_kernel_kdir "$kernel")
 bh=${NTDPC_BH:-}
+# Only the command line below passes the choice on (make would take an empty
+# one from the environment too).
+unset NTDPC_BH
 build=$NTDPC_OUT/modules-$kernel${bh:+-$bh}
 sources=(Kbuild Makefile src include probes samples tests/vm)
 

@@ -22,6 +22,8 @@
 # runs with VMTEST_VERBOSE=1.  A guest that does not finish within VM_TIMEOUT seconds
 # (default 600), and any kernel splat on the console (a WARNING, lockdep,
 # KASAN, DEBUG_OBJECTS, a lockup or stall report, an oops), fail the run.
+# VM_APPEND adds to the guest kernel's command line (scripts/bench.sh asks
+# for the TSC clocksource that way).
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -119,7 +121,7 @@ timeout "$timeout" qemu-system-x86_64 -accel tcg -smp "$smp" -m 1024 \
 	-nodefaults -nographic -no-reboot -serial stdio -device edu \
 	-serial "file:$build/ttyS1.out" \
 	-kernel "$image" -initrd "$build/initramfs.gz" \
-	-append "console=ttyS0 panic=-1 oops=panic loglevel=4" \
+	-append "console=ttyS0 panic=-1 oops=panic loglevel=4${VM_APPEND:+ $VM_APPEND}" \
 	< /dev/null 2>&1 | if [ "${VMTEST_VERBOSE:-0}" = 1 ]; then tee "$log"; else cat > "$log"; fi
 qemu_status=${PIPESTATUS[0]}
 set -e

@@ -4,7 +4,10 @@
 # tasklet, or with NTDPC_BH=workqueue a BH workqueue where the kernel has one.
 # Included by every Kbuild that compiles against src/, so that all of them
 # see one struct ntdpc_cpu; needs probes.mk first.
-NTDPC_BH ?= tasklet
+# An empty NTDPC_BH (as scripts pass an unset choice on) is the default.
+ifeq ($(strip $(NTDPC_BH)),)
+override NTDPC_BH := tasklet
+endif
 ntdpc-bh := $(if $(CONFIG_PREEMPT_RT),thread,$(NTDPC_BH))
 ifeq ($(ntdpc-bh),workqueue)
 ifeq ($(findstring NTDPC_HAVE_WQ_BH,$(ntdpc-probe-flags)),)

@@ -17,7 +17,7 @@ static void ntdpc_work_fn(struct work_struct *work)
 int ntdpc_bh_init(void)
 {
 	ntdpc_bh_wq = alloc_workqueue("ntdpc_bh",
-				      WQ_BH | WQ_HIGHPRI | NTDPC_WQ_PERCPU, 0);
+				      WQ_BH | WQ_HIGHPRI | NTDPC_WQ_BH_PERCPU, 0);
 	return ntdpc_bh_wq ? 0 : -ENOMEM;
 }
 

@@ -342,10 +342,11 @@ static __always_inline bool ntdpc_request(struct ntdpc_cpu *c,
  * The target CPU's queues do not take DPCs (it went offline, or is coming
  * up or going down): use the inserting CPU's, or if that one is going down
  * too, the first online CPU whose queues do.  Called with @c's lock held,
- * returns with the lock of the CPU chosen, @cpu set to it.
+ * returns the CPU chosen (its c->dpcs.cpu), with its lock held.  The CPU
+ * is not passed back through a pointer: the insertion would then take the
+ * address of a local, and pay for a stack canary on every call.
  */
-static noinline struct ntdpc_cpu *ntdpc_redirect(struct ntdpc_cpu *c,
-						 int *cpu)
+static noinline struct ntdpc_cpu *ntdpc_redirect(struct ntdpc_cpu *c)
 {
 	int to = smp_processor_id();
 
@@ -361,7 +362,6 @@ static noinline struct ntdpc_cpu *ntdpc_redirect(struct ntdpc_cpu *c,
 			to = cpumask_first(cpu_online_mask);
 	}
 	ntdpc_stat_inc(c->stat_redirected);
-	*cpu = to;
 	return c;
 }
 
@@ -408,8 +408,10 @@ static __always_inline bool __ntdpc_enqueue(PRKDPC dpc, PVOID arg1,
 		cpu = this;
 	c = per_cpu_ptr(&ntdpc_cpus, cpu);
 	ntdpc_queue_lock(&c->dpcs);
-	if (unlikely(!c->online))
-		c = ntdpc_redirect(c, &cpu);
+	if (unlikely(!c->online)) {
+		c = ntdpc_redirect(c);
+		cpu = c->dpcs.cpu;
+	}
 	local = cpu == this;
 
 	if (unlikely(dpc->Type == ThreadedDpcObject) &&
@@ -556,15 +558,29 @@ static __always_inline void ntdpc_run(struct ntdpc_cpu *c,
 	WRITE_ONCE(c->running, NULL);
 }
 
-/* The same with the queue-to-start latency and the runtime measured. */
-static noinline void ntdpc_run_timed(struct ntdpc_cpu *c,
-				     struct ntdpc_call *call)
+/*
+ * The same with the queue-to-start latency and the runtime measured, from
+ * one clock read per routine: @mark is when the drain turned to this DPC
+ * (the pass's start, or the end of the routine before it; 0 if not taken),
+ * the return value when its routine returned.  So a pass of n routines
+ * reads the clock n + 1 times, not 2n + 1: the latency runs from the
+ * insertion to the moment the drain turned to the DPC, and the runtime from
+ * there to the routine's return, which includes the drain's step to the
+ * routine (a lock and a pop).
+ */
+static noinline u64 ntdpc_run_timed(struct ntdpc_cpu *c,
+				    struct ntdpc_call *call, u64 mark)
 {
-	u64 start = ntdpc_clock();
+	u64 end;
 
-	ntdpc_account_entry(&c->dpcs, call, start, false);
+	/* Timing was turned on in the middle of the pass. */
+	if (unlikely(!mark))
+		mark = ntdpc_clock();
+	ntdpc_account_entry(&c->dpcs, call, mark, false);
 	ntdpc_run(c, call);
-	ntdpc_account_exit(&c->dpcs, call, ntdpc_clock() - start, false);
+	end = ntdpc_clock();
+	ntdpc_account_exit(&c->dpcs, call, end - mark, false);
+	return end;
 }
 
 /*
@@ -608,7 +624,8 @@ static noinline bool ntdpc_drain_yields(struct ntdpc_cpu *c)
  * tick if the drain yields (ntdpc_drain_yields()).
  *
  * Per routine this takes the queue lock once and keeps a few per-CPU words
- * for the watchdog's sampler; it reads no clock unless ntdpc_timing is on.
+ * for the watchdog's sampler; it reads no clock unless ntdpc_timing is on,
+ * and then once per routine and once per pass (ntdpc_run_timed()).
  */
 void ntdpc_retire_dpcs(struct ntdpc_cpu *c)
 {
@@ -619,7 +636,7 @@ void ntdpc_retire_dpcs(struct ntdpc_cpu *c)
 	 */
 	struct ntdpc_call call;
 	bool again = false, later = false, wake = false;
-	u64 pass_start = 0;
+	u64 pass_start = 0, mark;
 
 	if (unlikely(c->dpcs.cpu != smp_processor_id())) {
 		ntdpc_retire_elsewhere(c);
@@ -627,6 +644,7 @@ void ntdpc_retire_dpcs(struct ntdpc_cpu *c)
 	}
 	if (static_branch_unlikely(&ntdpc_timing))
 		pass_start = ntdpc_clock();
+	mark = pass_start;
 	if (unlikely(READ_ONCE(c->storm)))
 		budget = max(budget / 16, 1U);
 	ntdpc_queue_lock_irq(&c->dpcs);
@@ -648,10 +666,12 @@ void ntdpc_retire_dpcs(struct ntdpc_cpu *c)
 			continue;
 		ntdpc_queue_unlock_irq(&c->dpcs);
 
-		if (static_branch_unlikely(&ntdpc_timing))
-			ntdpc_run_timed(c, &call);
-		else
+		if (static_branch_unlikely(&ntdpc_timing)) {
+			mark = ntdpc_run_timed(c, &call, mark);
+		} else {
 			ntdpc_run(c, &call);
+			mark = 0;	/* timing off: a later mark is stale */
+		}
 		ntdpc_stat_inc(c->dpcs.stats.run);
 		if (unlikely(!ntdpc_irql_is_drain_level()))
 			ntdpc_check_routine_irql(call.routine);

@@ -184,9 +184,26 @@ static void bench_ipi_fn(void *info)
 	bench_ran();
 }
 
-/* What ntdpc's tasklet backend does to kick another CPU's drain. */
+static void bench_ipi_irq_work_fn(struct irq_work *work)
+{
+	tasklet_hi_schedule(&bench_tasklet);
+}
+
+static struct irq_work bench_ipi_irq_work =
+	IRQ_WORK_INIT_HARD(bench_ipi_irq_work_fn);
+
+/*
+ * What ntdpc's tasklet backend does to kick another CPU's drain.  An idle
+ * CPU may run the call from its own loop instead of the IPI, outside
+ * hardirq context, and PREEMPT_RT warns of a softirq raised there: the
+ * tasklet is then scheduled from hard irq_work, in hardirq context.
+ */
 static void bench_ipi_tasklet_fn(void *info)
 {
+	if (IS_ENABLED(CONFIG_PREEMPT_RT) && !in_hardirq()) {
+		irq_work_queue(&bench_ipi_irq_work);
+		return;
+	}
 	tasklet_hi_schedule(&bench_tasklet);
 }
 
@@ -856,7 +873,7 @@ static int __init bench_init(void)
 	bench_wq_hi = alloc_workqueue("bench_dpc_hi", WQ_HIGHPRI | NTDPC_WQ_PERCPU, 0);
 #ifdef NTDPC_HAVE_WQ_BH
 	bench_wq_bh = alloc_workqueue("bench_dpc_bh",
-				      WQ_BH | WQ_HIGHPRI | NTDPC_WQ_PERCPU, 0);
+				      WQ_BH | WQ_HIGHPRI | NTDPC_WQ_BH_PERCPU, 0);
 	if (!bench_wq_bh)
 		goto nomem;
 #endif
@@ -909,6 +926,8 @@ static void __exit bench_exit(void)
 	KeRemoveQueueDpc(&bench_remote_dpc);
 	KeRemoveQueueDpc(&bench_threaded_dpc);
 	KeFlushQueuedDpcs();
+	/* It may schedule the tasklet. */
+	irq_work_sync(&bench_ipi_irq_work);
 	tasklet_kill(&bench_tasklet);
 	cancel_work_sync(&bench_work);
 	cancel_work_sync(&bench_bh_work);
