@@ -509,7 +509,7 @@ static void ntdpc_corrupt_check_stray(struct kunit *test, PLIST_ENTRY stray)
 static void ntdpc_test_corrupt_queue(struct kunit *test)
 {
 	long before = ntdpc_misuses(NTDPC_MISUSE_CORRUPT_QUEUE);
-	long reinit = ntdpc_misuses(NTDPC_MISUSE_REINIT_QUEUED);
+	long reinit = ntdpc_misuses(NTDPC_MISUSE_REINIT_IN_USE);
 	struct ntdpc_probe pa = {}, pb = {}, pc = {};
 	struct ntdpc_cpu *cpu;
 	LIST_ENTRY stray;
@@ -545,7 +545,7 @@ static void ntdpc_test_corrupt_queue(struct kunit *test)
 
 	/* Initialised again, A is released (reported) and works. */
 	KeInitializeDpc(&a, ntdpc_probe_fn, &pa);
-	KUNIT_EXPECT_EQ(test, ntdpc_misuses(NTDPC_MISUSE_REINIT_QUEUED),
+	KUNIT_EXPECT_EQ(test, ntdpc_misuses(NTDPC_MISUSE_REINIT_IN_USE),
 			reinit + 1);
 	KUNIT_EXPECT_PTR_EQ(test, a.DpcData, NULL);
 	KUNIT_EXPECT_TRUE(test, KeInsertQueueDpc(&a, NULL, NULL));
@@ -576,7 +576,7 @@ static void ntdpc_test_corrupt_queue(struct kunit *test)
  */
 static void ntdpc_test_reinit_queued(struct kunit *test)
 {
-	long reinit = ntdpc_misuses(NTDPC_MISUSE_REINIT_QUEUED);
+	long reinit = ntdpc_misuses(NTDPC_MISUSE_REINIT_IN_USE);
 	long corrupt = ntdpc_misuses(NTDPC_MISUSE_CORRUPT_QUEUE);
 	long bad = ntdpc_misuses(NTDPC_MISUSE_BAD_DPC);
 	struct ntdpc_probe pb = {}, pc = {};
@@ -591,7 +591,7 @@ static void ntdpc_test_reinit_queued(struct kunit *test)
 	KUNIT_ASSERT_TRUE(test, KeInsertQueueDpc(&b, NULL, NULL));
 	KUNIT_ASSERT_TRUE(test, KeInsertQueueDpc(&c, NULL, NULL));
 	KeInitializeDpc(&b, ntdpc_probe_fn, &pb);
-	KUNIT_EXPECT_EQ(test, ntdpc_misuses(NTDPC_MISUSE_REINIT_QUEUED),
+	KUNIT_EXPECT_EQ(test, ntdpc_misuses(NTDPC_MISUSE_REINIT_IN_USE),
 			reinit + 1);
 	KUNIT_EXPECT_PTR_EQ(test, b.DpcData, NULL);
 	KUNIT_EXPECT_PTR_EQ(test, cpu->dpcs.head.next, ntdpc_dpc_entry(&c));
@@ -612,7 +612,7 @@ static void ntdpc_test_reinit_queued(struct kunit *test)
 	KeRaiseIrql(DISPATCH_LEVEL, &old);
 	KUNIT_ASSERT_TRUE(test, KeInsertQueueDpc(&c, NULL, NULL));
 	KeInitializeDpc(&c, NULL, NULL);
-	KUNIT_EXPECT_EQ(test, ntdpc_misuses(NTDPC_MISUSE_REINIT_QUEUED),
+	KUNIT_EXPECT_EQ(test, ntdpc_misuses(NTDPC_MISUSE_REINIT_IN_USE),
 			reinit + 2);
 	KUNIT_EXPECT_PTR_EQ(test, c.DpcData, NULL);
 	KUNIT_EXPECT_FALSE(test, KeInsertQueueDpc(&c, NULL, NULL));

@@ -2,6 +2,8 @@
 /*
  * KUnit: emulated IRQL, spin locks and processor numbering (UML and x86_64).
  */
+#include <linux/kthread.h>
+
 #include "ntdpc_test.h"
 
 /* Every level PASSIVE..HIGH: the old level comes back, the context matches. */
@@ -211,6 +213,79 @@ static void ntdpc_test_spinlocks(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ntdpc_misuses(NTDPC_MISUSE_BAD_IRQL), bad + 1);
 }
 
+/*
+ * A DPC queued on the caller's CPU has run when the caller drops below
+ * DISPATCH_LEVEL, or when KeInsertQueueDpc() returns at PASSIVE_LEVEL,
+ * whatever the caller's priority: a threaded interrupt handler or a
+ * sched_set_fifo() thread runs above PREEMPT_RT's dispatch thread.
+ */
+struct ntdpc_prio_probe {
+	KDPC dpc;
+	KSPIN_LOCK lock;
+	atomic_t runs;
+	int late[3];
+	struct completion done;
+};
+
+static VOID ntdpc_prio_dpc(PKDPC dpc, PVOID ctx, PVOID a1, PVOID a2)
+{
+	struct ntdpc_prio_probe *pp = ctx;
+
+	atomic_inc(&pp->runs);
+}
+
+static int ntdpc_prio_fn(void *arg)
+{
+	struct ntdpc_prio_probe *pp = arg;
+	int i, before;
+	KIRQL old;
+
+	for (i = 0; i < 50; i++) {
+		before = atomic_read(&pp->runs);
+		KeRaiseIrql(DISPATCH_LEVEL, &old);
+		KeInsertQueueDpc(&pp->dpc, NULL, NULL);
+		KeLowerIrql(old);
+		pp->late[0] += atomic_read(&pp->runs) == before;
+
+		before = atomic_read(&pp->runs);
+		KeAcquireSpinLock(&pp->lock, &old);
+		KeInsertQueueDpc(&pp->dpc, NULL, NULL);
+		KeReleaseSpinLock(&pp->lock, old);
+		pp->late[1] += atomic_read(&pp->runs) == before;
+
+		before = atomic_read(&pp->runs);
+		KeInsertQueueDpc(&pp->dpc, NULL, NULL);
+		pp->late[2] += atomic_read(&pp->runs) == before;
+		/* A late one runs once this thread sleeps. */
+		usleep_range(100, 200);
+	}
+	complete(&pp->done);
+	return 0;
+}
+
+static void ntdpc_test_high_priority_lowering(struct kunit *test)
+{
+	struct ntdpc_prio_probe *pp = kunit_kzalloc(test, sizeof(*pp),
+						    GFP_KERNEL);
+	struct task_struct *k;
+
+	KUNIT_ASSERT_NOT_NULL(test, pp);
+	KeInitializeDpc(&pp->dpc, ntdpc_prio_dpc, pp);
+	KeInitializeSpinLock(&pp->lock);
+	init_completion(&pp->done);
+	k = kthread_create(ntdpc_prio_fn, pp, "ntdpc_prio");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(k));
+	kthread_bind(k, cpumask_first(cpu_online_mask));
+	sched_set_fifo(k);	/* FIFO 50, a threaded IRQ handler's */
+	wake_up_process(k);
+	wait_for_completion(&pp->done);
+	KUNIT_EXPECT_EQ(test, pp->late[0], 0);
+	KUNIT_EXPECT_EQ(test, pp->late[1], 0);
+	KUNIT_EXPECT_EQ(test, pp->late[2], 0);
+	KeFlushQueuedDpcs();
+	KUNIT_EXPECT_EQ(test, atomic_read(&pp->runs), 150);
+}
+
 static void ntdpc_test_interlocked(struct kunit *test)
 {
 	LONG v = 5;
@@ -372,6 +447,7 @@ static struct kunit_case ntdpc_irql_cases[] = {
 	KUNIT_CASE(ntdpc_test_irql_misuse),
 	KUNIT_CASE(ntdpc_test_context_levels),
 	KUNIT_CASE(ntdpc_test_spinlocks),
+	KUNIT_CASE(ntdpc_test_high_priority_lowering),
 	KUNIT_CASE(ntdpc_test_interlocked),
 	KUNIT_CASE(ntdpc_test_processor_numbers),
 	KUNIT_CASE(ntdpc_test_target_current),

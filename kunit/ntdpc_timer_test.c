@@ -376,6 +376,57 @@ static void ntdpc_test_events(struct kunit *test)
 }
 
 /*
+ * Initialising an object still in use is reported and made harmless: an
+ * event threads wait on keeps its waiters (a signal still releases them),
+ * a set timer is cancelled first (it does not fire, and can be set again).
+ */
+static void ntdpc_test_reinit_in_use(struct kunit *test)
+{
+	struct ntdpc_waiter *w = kunit_kzalloc(test, sizeof(*w), GFP_KERNEL);
+	struct ntdpc_tdpc *t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
+	KEVENT *ev = kunit_kzalloc(test, sizeof(*ev), GFP_KERNEL);
+	long reinit = ntdpc_misuses(NTDPC_MISUSE_REINIT_IN_USE);
+	atomic_t released = ATOMIC_INIT(0);
+	PLIST_ENTRY head;
+	int ms;
+
+	KUNIT_ASSERT_NOT_NULL(test, w);
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	KUNIT_ASSERT_NOT_NULL(test, ev);
+
+	KeInitializeEvent(ev, NotificationEvent, FALSE);
+	KUNIT_EXPECT_EQ(test, ntdpc_misuses(NTDPC_MISUSE_REINIT_IN_USE), reinit);
+	ntdpc_start_waiters(test, w, 1, ev, &released);
+	head = &ev->Header.WaitListHead;
+	for (ms = 0; READ_ONCE(head->Flink) == head && ms < 2000; ms++)
+		usleep_range(1000, 2000);
+	KUNIT_ASSERT_NE(test, READ_ONCE(head->Flink), head);
+	KeInitializeEvent(ev, NotificationEvent, FALSE);
+	KUNIT_EXPECT_EQ(test, ntdpc_misuses(NTDPC_MISUSE_REINIT_IN_USE),
+			reinit + 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&released), 0);
+	KeSetEvent(ev, IO_NO_INCREMENT, FALSE);
+	wait_for_completion(&w->done);
+	KUNIT_EXPECT_EQ(test, w->status, STATUS_SUCCESS);
+	KUNIT_EXPECT_EQ(test, atomic_read(&released), 1);
+
+	KeInitializeTimer(&t->timer);
+	KeInitializeDpc(&t->dpc, ntdpc_tdpc_fn, t);
+	KUNIT_EXPECT_FALSE(test, KeSetTimer(&t->timer, ntdpc_rel(200), &t->dpc));
+	KeInitializeTimer(&t->timer);
+	KUNIT_EXPECT_EQ(test, ntdpc_misuses(NTDPC_MISUSE_REINIT_IN_USE),
+			reinit + 2);
+	msleep(400);
+	KUNIT_EXPECT_EQ(test, atomic_read(&t->runs), 0);
+	KUNIT_EXPECT_FALSE(test, KeSetTimer(&t->timer, ntdpc_rel(10), &t->dpc));
+	KUNIT_EXPECT_TRUE(test, ntdpc_wait_atomic(&t->runs, 1, 2000));
+	/* An expired timer is not in use: initialised again, not reported. */
+	KeInitializeTimer(&t->timer);
+	KUNIT_EXPECT_EQ(test, ntdpc_misuses(NTDPC_MISUSE_REINIT_IN_USE),
+			reinit + 2);
+}
+
+/*
  * Keep this CPU's worker from starting the work item queued next: the work
  * queues are per CPU, and at DISPATCH_LEVEL preemption is off, except on
  * PREEMPT_RT, where DISPATCH_LEVEL holds off only DPCs (design.rst).
@@ -686,6 +737,7 @@ static struct kunit_case ntdpc_timer_cases[] = {
 	KUNIT_CASE(ntdpc_test_timer_reset_and_cancel),
 	KUNIT_CASE(ntdpc_test_timer_wait),
 	KUNIT_CASE(ntdpc_test_events),
+	KUNIT_CASE(ntdpc_test_reinit_in_use),
 	KUNIT_CASE(ntdpc_test_work_items),
 	KUNIT_CASE(ntdpc_test_dpc_defers_to_work_item),
 	KUNIT_CASE(ntdpc_test_unload_timers_and_work),

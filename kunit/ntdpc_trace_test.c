@@ -117,11 +117,12 @@ static void ntdpc_test_tracepoints(struct kunit *test)
  * With the queue event on, a KDPC (or a device object) that its routine
  * frees on another CPU is never read after the queue lock is dropped
  * (issue 14, defect 7): KASAN (x86_64 KUnit) reports a use after free if
- * the event's fields are taken outside the lock; and every event must
+ * the event's fields are taken outside the lock, or if the exit event reads
+ * the device object after its DpcForIsr returned; and every event must
  * name the routine that was queued.
  */
 struct ntdpc_freed_seen {
-	atomic_t events, runs;
+	atomic_t events, runs, exits;
 };
 
 static struct ntdpc_freed_seen ntdpc_freed;
@@ -151,6 +152,16 @@ static void ntdpc_probe_queue_freed(void *data, const void *dpc,
 		atomic_inc(&ntdpc_freed.events);
 }
 
+/* The exit event comes after the routine freed its KDPC or device. */
+static void ntdpc_probe_exit_freed(void *data, const void *dpc,
+				   const void *routine, bool threaded,
+				   u64 runtime_ns)
+{
+	if (routine == (const void *)ntdpc_free_self ||
+	    routine == (const void *)ntdpc_free_device)
+		atomic_inc(&ntdpc_freed.exits);
+}
+
 static void ntdpc_test_queue_event_freed(struct kunit *test)
 {
 	int i, n = 2000, cpu, target;
@@ -162,6 +173,8 @@ static void ntdpc_test_queue_event_freed(struct kunit *test)
 	memset(&ntdpc_freed, 0, sizeof(ntdpc_freed));
 	KUNIT_ASSERT_EQ(test, register_trace_ntdpc_queue(ntdpc_probe_queue_freed,
 							 &ntdpc_freed), 0);
+	KUNIT_ASSERT_EQ(test, register_trace_ntdpc_exit(ntdpc_probe_exit_freed,
+							&ntdpc_freed), 0);
 	for (i = 0; i < n; i++) {
 		cpu = get_cpu();
 		target = cpumask_next(cpu, cpu_online_mask);
@@ -187,10 +200,12 @@ static void ntdpc_test_queue_event_freed(struct kunit *test)
 		}
 	}
 	KeFlushQueuedDpcs();
+	unregister_trace_ntdpc_exit(ntdpc_probe_exit_freed, &ntdpc_freed);
 	unregister_trace_ntdpc_queue(ntdpc_probe_queue_freed, &ntdpc_freed);
 	tracepoint_synchronize_unregister();
 	KUNIT_EXPECT_EQ(test, atomic_read(&ntdpc_freed.runs), n);
 	KUNIT_EXPECT_EQ(test, atomic_read(&ntdpc_freed.events), n);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ntdpc_freed.exits), n);
 }
 
 static unsigned long ntdpc_watchdog_hits(void)

@@ -19,6 +19,8 @@
 #include <linux/hrtimer.h>
 #include <linux/sched.h>
 
+#include <linux/uaccess.h>
+
 #include "internal.h"
 
 struct ntdpc_wait {
@@ -46,12 +48,52 @@ bool ntdpc_header_valid(DISPATCHER_HEADER *h)
 		     h->Type == TimerSynchronizationObject);
 }
 
-void ntdpc_header_init(DISPATCHER_HEADER *h, UCHAR type, LONG state)
+/*
+ * Do threads wait on this object?  Asked of memory that may never have been
+ * initialised (a driver's first KeInitializeEvent()), so the wait list is
+ * believed only when it is a valid object's and its first entry points
+ * back at it, and that entry is read without faulting.
+ */
+static bool ntdpc_header_awaited(DISPATCHER_HEADER *h)
 {
+	struct list_head *head = ntdpc_header_waiters(h), *next, *back;
+
+	if (!ntdpc_header_valid(h))
+		return false;
+	next = READ_ONCE(head->next);
+	if (!next || next == head ||
+	    get_kernel_nofault(back, &next->prev))
+		return false;
+	return back == head;
+}
+
+/*
+ * Initialise an event's or a timer's header.  Initialising one that threads
+ * wait on would orphan them and corrupt their wait entries (on NT it
+ * corrupts the wait list): it is reported, and only the type and state are
+ * set, under the lock, so the waiters stay queued and a signal still
+ * reaches them.  Return: false in that case.
+ */
+bool ntdpc_header_init(DISPATCHER_HEADER *h, UCHAR type, LONG state,
+		       unsigned long caller)
+{
+	unsigned long flags;
+
+	if (unlikely(ntdpc_header_awaited(h))) {
+		ntdpc_report_misuse(NTDPC_MISUSE_REINIT_IN_USE, caller,
+				    "object %p initialised while threads wait on it; they keep waiting",
+				    h);
+		raw_spin_lock_irqsave(&h->NtdpcLock, flags);
+		h->Type = type;
+		h->SignalState = state;
+		raw_spin_unlock_irqrestore(&h->NtdpcLock, flags);
+		return false;
+	}
 	h->Type = type;
 	h->SignalState = state;
 	INIT_LIST_HEAD(ntdpc_header_waiters(h));
 	raw_spin_lock_init(&h->NtdpcLock);
+	return true;
 }
 
 /* Under the header's lock: hand the signal to the first waiter. */
@@ -206,7 +248,7 @@ void KeInitializeEvent(PRKEVENT Event, EVENT_TYPE Type, BOOLEAN State)
 	ntdpc_header_init(&Event->Header,
 			  Type == NotificationEvent ? EventNotificationObject :
 						      EventSynchronizationObject,
-			  !!State);
+			  !!State, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(KeInitializeEvent);
 

@@ -51,7 +51,7 @@ static noinline void ntdpc_dpc_reinit_queued(PRKDPC dpc, unsigned long caller)
 {
 	if (!ntdpc_is_list(READ_ONCE(dpc->DpcData)))
 		return;
-	ntdpc_report_misuse(NTDPC_MISUSE_REINIT_QUEUED, caller,
+	ntdpc_report_misuse(NTDPC_MISUSE_REINIT_IN_USE, caller,
 			    "KDPC %p initialised while queued; taken off its queue",
 			    dpc);
 	ntdpc_unqueue(dpc, caller);

@@ -148,7 +148,7 @@ enum ntdpc_misuse {
 	NTDPC_MISUSE_GENERIC_DONE,	/* generic call without Done */
 	NTDPC_MISUSE_BAD_OBJECT,	/* bad event, timer or work item */
 	NTDPC_MISUSE_CORRUPT_QUEUE,	/* a DPC queue's links disagree */
-	NTDPC_MISUSE_REINIT_QUEUED,	/* KeInitializeDpc() of a queued DPC */
+	NTDPC_MISUSE_REINIT_IN_USE,	/* a queued DPC, set timer, awaited object */
 	NTDPC_MISUSE_NR,
 };
 
@@ -212,6 +212,11 @@ struct ntdpc_call {
 	PKDEFERRED_ROUTINE routine;
 	PVOID ctx, arg1, arg2;
 	u64 queued_at;
+	/*
+	 * The driver's routine, taken by ntdpc_account_entry() before the
+	 * call for the exit event: a DpcForIsr may free its device object.
+	 */
+	void *driver;
 };
 
 /* The driver's routine, for reports: derived only when one is made. */
@@ -292,14 +297,14 @@ static inline void ntdpc_account_entry(struct ntdpc_list *l,
 {
 	u64 latency = 0;
 
+	call->driver = ntdpc_call_routine(call);
 	if (static_branch_unlikely(&ntdpc_timing) && call->queued_at &&
 	    now > call->queued_at) {
 		latency = now - call->queued_at;
 		ntdpc_stat_max(l->stats.max_latency_ns, latency);
 	}
 	if (trace_ntdpc_entry_enabled())
-		trace_ntdpc_entry(call->dpc, ntdpc_call_routine(call), threaded,
-				  latency);
+		trace_ntdpc_entry(call->dpc, call->driver, threaded, latency);
 }
 
 static inline void ntdpc_account_exit(struct ntdpc_list *l,
@@ -309,8 +314,7 @@ static inline void ntdpc_account_exit(struct ntdpc_list *l,
 	WRITE_ONCE(l->stats.time_ns, READ_ONCE(l->stats.time_ns) + runtime);
 	ntdpc_stat_max(l->stats.max_runtime_ns, runtime);
 	if (trace_ntdpc_exit_enabled())
-		trace_ntdpc_exit(call->dpc, ntdpc_call_routine(call), threaded,
-				 runtime);
+		trace_ntdpc_exit(call->dpc, call->driver, threaded, runtime);
 }
 
 int ntdpc_stats_init(void);
@@ -436,6 +440,8 @@ static inline bool ntdpc_irql_is_drain_level(void)
 #ifdef CONFIG_PREEMPT_RT
 void ntdpc_dispatch_enter(void);
 void ntdpc_dispatch_exit(void);
+void ntdpc_dispatch_lower(void);
+void ntdpc_dispatch_run_requested(void);
 #else
 static inline void ntdpc_dispatch_enter(void)
 {
@@ -445,6 +451,16 @@ static inline void ntdpc_dispatch_enter(void)
 static inline void ntdpc_dispatch_exit(void)
 {
 	local_bh_enable();
+}
+
+/* local_bh_enable() runs the pending softirqs, the drain's among them. */
+static inline void ntdpc_dispatch_lower(void)
+{
+	local_bh_enable();
+}
+
+static inline void ntdpc_dispatch_run_requested(void)
+{
 }
 #endif
 
@@ -503,7 +519,8 @@ bool ntdpc_quiesce_refuses_work(void *routine, PDEVICE_OBJECT dev);
 
 /* dispatcher.c */
 bool ntdpc_header_valid(DISPATCHER_HEADER *h);
-void ntdpc_header_init(DISPATCHER_HEADER *h, UCHAR type, LONG state);
+bool ntdpc_header_init(DISPATCHER_HEADER *h, UCHAR type, LONG state,
+		       unsigned long caller);
 LONG ntdpc_header_signal(DISPATCHER_HEADER *h);
 LONG ntdpc_header_reset(DISPATCHER_HEADER *h);
 

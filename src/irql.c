@@ -127,23 +127,47 @@ void ntdpc_dispatch_enter(void)
 	__release(ntdpc_dispatch_lock);
 }
 
-/*
- * The dispatch thread, woken meanwhile, runs the DPCs queued here before
- * this returns, as on NT when the IRQL drops: a preemption point, since the
- * unlock and local_bh_enable() may have had none with interrupts on (each
- * drops only one of the task's several migrate_disable()s, the last one with
- * interrupts off).  The task stays on its CPU across it: preempted by the
- * dispatch thread, it could otherwise be pulled to an idle CPU and return
- * while the DPCs still run.
- */
+/* The dispatch thread's way back, after a drain. */
 void ntdpc_dispatch_exit(void)
 {
 	__acquire(ntdpc_dispatch_lock);
-	migrate_disable();
 	local_unlock(&ntdpc_dispatch_lock);
 	local_bh_enable();
-	ntdpc_preempt_point();
-	migrate_enable();
+}
+
+/*
+ * A task lowering its IRQL below DISPATCH_LEVEL runs the DPCs requested of
+ * its CPU itself, before it leaves DISPATCH_LEVEL, as NT runs them on the
+ * lowering thread.  The dispatch thread was woken for them, but it may not
+ * preempt a task of its priority or above (a threaded interrupt handler, a
+ * sched_set_fifo() thread), and a task it preempts may be pulled to another
+ * CPU and return before they have run.  The task holds what the dispatch
+ * thread would: bottom halves off, the dispatch lock, its CPU.  What a spent
+ * drain budget leaves is the dispatch thread's.
+ */
+void ntdpc_dispatch_lower(void)
+{
+	struct ntdpc_cpu *c = this_cpu_ptr(&ntdpc_cpus);
+
+	if (READ_ONCE(c->request_pending) && !READ_ONCE(c->draining))
+		ntdpc_retire_dpcs(c);
+	ntdpc_dispatch_exit();
+}
+
+/*
+ * After an insertion below DISPATCH_LEVEL that requested this CPU's drain:
+ * run it here, as on NT the DPC interrupt does before KeInsertQueueDpc()
+ * returns.  A task that may not sleep (preemption off) cannot take the
+ * dispatch lock; it offers the CPU to the dispatch thread instead.
+ */
+void ntdpc_dispatch_run_requested(void)
+{
+	if (!preemptible()) {
+		ntdpc_preempt_point();
+		return;
+	}
+	ntdpc_dispatch_enter();
+	ntdpc_dispatch_lower();
 }
 
 /*
@@ -194,7 +218,7 @@ static void ntdpc_irql_down(KIRQL from, KIRQL to)
 	if (from >= DISPATCH_LEVEL && to < DISPATCH_LEVEL) {
 		if (to == APC_LEVEL)
 			ntdpc_apc_enter();
-		ntdpc_dispatch_exit();	/* pending DPCs run here */
+		ntdpc_dispatch_lower();	/* pending DPCs run here */
 	} else if (from == APC_LEVEL && to == PASSIVE_LEVEL) {
 		ntdpc_apc_exit();
 	}

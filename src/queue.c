@@ -462,13 +462,12 @@ out_irq:
 	if (below_dispatch) {
 		local_bh_enable();
 		/*
-		 * On PREEMPT_RT the drain is a thread, just woken if local: it
-		 * runs here, before KeInsertQueueDpc() returns, as the DPC
-		 * interrupt does on NT.  local_bh_enable() gave it no chance,
-		 * its last preemption point having had interrupts off.
+		 * On PREEMPT_RT local_bh_enable() runs no drain (it is a
+		 * thread's): the DPCs requested of this CPU run here, before
+		 * KeInsertQueueDpc() returns, as on NT.
 		 */
 		if (IS_ENABLED(CONFIG_PREEMPT_RT) && kick && local)
-			ntdpc_preempt_point();
+			ntdpc_dispatch_run_requested();
 	}
 	return queued;
 }

@@ -163,13 +163,15 @@ static struct smp_hotplug_thread ntdpc_threads = {
 /*
  * Is the caller a threaded DPC routine, in its CPU's DPC thread?  Not an
  * interrupt or an ordinary DPC that runs on top of one, in that thread's
- * context: only the routine itself.
+ * context (in softirq, or on PREEMPT_RT inline when the routine lowers its
+ * IRQL): only the routine itself.
  */
 bool ntdpc_in_threaded_dpc(void)
 {
 	return !in_nmi() && !in_hardirq() && !in_serving_softirq() &&
 	       current == raw_cpu_read(ntdpc_thread_task) &&
-	       this_cpu_read(ntdpc_thread_in_routine);
+	       this_cpu_read(ntdpc_thread_in_routine) &&
+	       !ntdpc_in_ordinary_dpc();
 }
 
 /* With ThreadDpcEnable=0 no thread would ever have work: none are made. */

@@ -40,6 +40,8 @@ static void ntdpc_timer_forget(PKTIMER t)
 	raw_spin_unlock(&ntdpc_timers_lock);
 }
 
+static bool ntdpc_timer_cancel(PKTIMER t);
+
 static enum hrtimer_restart ntdpc_timer_fn(struct hrtimer *hr)
 {
 	PKTIMER t = container_of(hr, KTIMER, NtdpcTimer);
@@ -91,10 +93,22 @@ void KeInitializeTimerEx(PKTIMER Timer, TIMER_TYPE Type)
 				    "%s(%p, %d)", __func__, Timer, Type);
 		return;
 	}
+	/*
+	 * An initialised timer (its hrtimer is ours) may be set, or expiring
+	 * on another CPU: its hrtimer and its entry on the list of set timers
+	 * must not be initialised under it.  Set, it is a caller bug, reported
+	 * and cancelled first; expiring, the init waits for the expiry.
+	 */
+	if (ntdpc_header_valid(&Timer->Header) &&
+	    READ_ONCE(Timer->NtdpcTimer.function) == ntdpc_timer_fn &&
+	    ntdpc_timer_cancel(Timer))
+		ntdpc_report_misuse(NTDPC_MISUSE_REINIT_IN_USE, _RET_IP_,
+				    "KTIMER %p initialised while set; cancelled it first",
+				    Timer);
 	ntdpc_header_init(&Timer->Header,
 			  Type == NotificationTimer ? TimerNotificationObject :
 						      TimerSynchronizationObject,
-			  0);
+			  0, _RET_IP_);
 	Timer->DueTime.QuadPart = 0;
 	INIT_LIST_HEAD(ntdpc_timer_entry(Timer));
 	Timer->Dpc = NULL;
