@@ -52,7 +52,8 @@ expect edu-answers test "$(grep -c ' ok$' /tmp/edu.out)" -eq 100
 expect recorded test -s /tmp/trace.dat
 # 200 buffers a phase.  What holds under any load of the host, measured in
 # the same run: each 30 ms run of the hog costs the 10 ms buffers at least
-# two drop-outs (a stalled vCPU only adds to them), and every other phase
+# two drop-outs (a stalled vCPU only adds to them), except the last one,
+# which may still run when the phase's counts are read, and every other phase
 # loses fewer than half as many as the slow one.  The counts themselves are
 # in the phases' lines above: emulation's jitter costs a buffer now and
 # then.
@@ -62,7 +63,7 @@ work=$(cat /tmp/dropouts.work)
 threaded=$(cat /tmp/dropouts.threaded)
 hogs=$(cat /tmp/slow_runs.slow)
 expect hog-ran test "$hogs" -ge 5
-expect dropouts-slow test "$slow" -ge $((2 * hogs))
+expect dropouts-slow test "$slow" -ge $((2 * (hogs - 1)))
 expect fewer-dropouts-good test $((2 * good)) -lt "$slow"
 expect fewer-dropouts-work test $((2 * work)) -lt "$slow"
 expect fewer-dropouts-threaded test $((2 * threaded)) -lt "$slow"
