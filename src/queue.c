@@ -459,15 +459,20 @@ static __always_inline bool __ntdpc_enqueue(PRKDPC dpc, PVOID arg1,
 		ntdpc_thread_wake(cpu);
 out_irq:
 	local_irq_restore(flags);
-	if (below_dispatch) {
-		local_bh_enable();
+	if (IS_ENABLED(CONFIG_PREEMPT_RT) && below_dispatch && kick && local) {
 		/*
 		 * On PREEMPT_RT local_bh_enable() runs no drain (it is a
 		 * thread's): the DPCs requested of this CPU run here, before
-		 * KeInsertQueueDpc() returns, as on NT.
+		 * KeInsertQueueDpc() returns, as on NT.  On this CPU: preempted
+		 * by the dispatch thread meanwhile, the task must not be
+		 * pulled to another one and return while they still run.
 		 */
-		if (IS_ENABLED(CONFIG_PREEMPT_RT) && kick && local)
-			ntdpc_dispatch_run_requested();
+		migrate_disable();
+		local_bh_enable();
+		ntdpc_dispatch_run_requested();
+		migrate_enable();
+	} else if (below_dispatch) {
+		local_bh_enable();
 	}
 	return queued;
 }
