@@ -218,6 +218,10 @@ run_stress() {
 	sed -n -e 's/.*STRESS PASS \([^:]*\): \(.*\)/VMTEST PASS stress:\1/p' \
 		-e 's/.*STRESS FAIL \([^:]*\): \(.*\)/VMTEST FAIL stress:\1: \2/p' \
 		/tmp/phase.log
+	# The kernel log does not reach the console: what the module counted
+	# and the first violations of each check go there for scripts/stress.sh.
+	grep -o 'STRESS \(INFO\|RATE\|COUNT\) .*' /tmp/phase.log
+	grep -o 'ntdpc_stress: VIOLATION .*' /tmp/phase.log | head -n 40
 	grep -q 'STRESS SUMMARY' /tmp/phase.log ||
 		fail stress-summary "no STRESS SUMMARY line from ntdpc_stress"
 	no_splat no-splat-stress
