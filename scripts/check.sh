@@ -18,6 +18,7 @@
 #               and under PREEMPT_RT with lockdep (linux-source-6.12)
 #   vmtest-*    the module tests in each kernel under QEMU (tests/vm/modules.sh)
 #   vmconform-* the NT conformance stage (tests/vm/conformance.sh)
+#   vmhostile-* hostile driver patterns, one load each (tests/vm/hostile.sh)
 #   vmtrace-*   the demo recorded and checked (tests/vm/trace.sh)
 #   stress-*    the stress suite, short (scripts/stress.sh)
 #   demo        `make demo`'s path on 6.1, the report against the counters
@@ -171,6 +172,9 @@ done
 VM_NTDPC_BH=workqueue tests_stage vmtest-6.12-bpo-wqbh scripts/vm.sh 6.12-bpo tests/vm/modules.sh
 for k in 6.1 6.12 6.12-rt 7.3 7.3-rt 6.1-debug; do
 	tests_stage "vmconform-$k" scripts/vm.sh "$k" tests/vm/conformance.sh
+done
+for k in $(ntdpc_kernels) 6.1-debug; do
+	tests_stage "vmhostile-$k" scripts/vm.sh "$k" tests/vm/hostile.sh
 done
 for k in 6.12-bpo 6.12-bpo-rt 7.3 7.3-rt; do
 	tests_stage "vmtrace-$k" scripts/vm.sh "$k" tests/vm/trace.sh
