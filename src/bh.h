@@ -32,6 +32,8 @@ struct ntdpc_bh {
 #elif defined(NTDPC_BH_TASKLET)
 	struct tasklet_struct tasklet;
 	call_single_data_t csd;		/* remote kick */
+#else
+	struct tasklet_struct wake_later;	/* bh_thread.c */
 #endif
 };
 
@@ -51,11 +53,23 @@ static inline void ntdpc_bh_kick_local(struct ntdpc_bh *bh)
 #else
 DECLARE_PER_CPU(struct task_struct *, ntdpc_dispatch_task);
 
+/*
+ * A task with bottom halves off (a Linux bottom-half section, ntdpc's own
+ * DISPATCH_LEVEL, a softirq being served) is at DISPATCH_LEVEL: the
+ * dispatch thread, woken now, would preempt it and run the DPC inside the
+ * section.  The wake-up is left to a tasklet instead, which its
+ * local_bh_enable() runs (or the softirq loop, after the handler), so the
+ * drain starts when the section ends; and a batch queued in one section
+ * costs one wake-up, not one per DPC.  From an interrupt handler the
+ * thread is woken at once, as NT's DPC interrupt follows an ISR.
+ */
 static inline void ntdpc_bh_kick_local(struct ntdpc_bh *bh)
 {
 	struct task_struct *t = __this_cpu_read(ntdpc_dispatch_task);
 
-	if (t)
+	if (softirq_count() && !in_hardirq())
+		tasklet_hi_schedule(&bh->wake_later);
+	else if (t)
 		wake_up_process(t);
 }
 #endif

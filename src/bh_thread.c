@@ -14,7 +14,8 @@
  * and its CPU's dispatch lock held (irql.c).  So a DPC does not run while
  * another task of its CPU is at DISPATCH_LEVEL, and one queued there runs
  * once that task lowers its IRQL, the thread inheriting its priority
- * meanwhile.
+ * meanwhile.  A kick from a task with bottom halves off is a tasklet that
+ * wakes the thread when they are on again (bh.h).
  */
 #include <linux/percpu.h>
 #include <linux/sched.h>
@@ -59,12 +60,25 @@ void ntdpc_bh_exit(void)
 	smpboot_unregister_percpu_thread(&ntdpc_dispatch_threads);
 }
 
+/* The wake-up a bottom-half section put off until it ended (bh.h). */
+static void ntdpc_dispatch_wake_fn(struct tasklet_struct *t)
+{
+	struct ntdpc_cpu *c = from_tasklet(c, t, bh.wake_later);
+	struct task_struct *task = READ_ONCE(per_cpu(ntdpc_dispatch_task,
+						     c->dpcs.cpu));
+
+	if (task)
+		wake_up_process(task);
+}
+
 void ntdpc_bh_init_cpu(struct ntdpc_cpu *c)
 {
+	tasklet_setup(&c->bh.wake_later, ntdpc_dispatch_wake_fn);
 }
 
 void ntdpc_bh_exit_cpu(struct ntdpc_cpu *c)
 {
+	tasklet_kill(&c->bh.wake_later);
 }
 
 void ntdpc_bh_kick(struct ntdpc_cpu *c)
