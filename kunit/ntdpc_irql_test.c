@@ -209,8 +209,30 @@ static void ntdpc_test_spinlocks(struct kunit *test)
 	 */
 	KeInitializeSpinLock(&lp.passive_lock);
 	KeAcquireSpinLockAtDpcLevel(&lp.passive_lock);
+	/*
+	 * Raised, so that a DPC of this CPU taking the lock cannot interrupt
+	 * the holder and spin (adversarial review): lowered by the release.
+	 */
+	KUNIT_EXPECT_EQ(test, KeGetCurrentIrql(), DISPATCH_LEVEL);
 	KeReleaseSpinLockFromDpcLevel(&lp.passive_lock);
+	KUNIT_EXPECT_EQ(test, KeGetCurrentIrql(), PASSIVE_LEVEL);
 	KUNIT_EXPECT_EQ(test, ntdpc_misuses(NTDPC_MISUSE_BAD_IRQL), bad + 1);
+
+	/*
+	 * The in-stack pair likewise, and nested: the inner acquire, already
+	 * at DISPATCH_LEVEL, does not raise, so its release does not lower.
+	 */
+	{
+		KLOCK_QUEUE_HANDLE h;
+
+		KeAcquireInStackQueuedSpinLockAtDpcLevel(&lp.passive_lock, &h);
+		KUNIT_EXPECT_EQ(test, KeGetCurrentIrql(), DISPATCH_LEVEL);
+		KeAcquireSpinLockAtDpcLevel(&lp.lock);
+		KeReleaseSpinLockFromDpcLevel(&lp.lock);
+		KUNIT_EXPECT_EQ(test, KeGetCurrentIrql(), DISPATCH_LEVEL);
+		KeReleaseInStackQueuedSpinLockFromDpcLevel(&h);
+		KUNIT_EXPECT_EQ(test, KeGetCurrentIrql(), PASSIVE_LEVEL);
+	}
 }
 
 /*

@@ -241,6 +241,7 @@ static void ntdpc_test_spinlock_for_dpc(struct kunit *test)
 /* KeAcquireSpinLockAtDpcLevel from a threaded DPC is reported. */
 struct ntdpc_atdpc {
 	KSPIN_LOCK lock;
+	KIRQL held, after;	/* the IRQL with the lock held, and after */
 	atomic_t runs;
 };
 
@@ -249,7 +250,9 @@ static VOID ntdpc_atdpc_fn(PKDPC dpc, PVOID ctx, PVOID a1, PVOID a2)
 	struct ntdpc_atdpc *a = ctx;
 
 	KeAcquireSpinLockAtDpcLevel(&a->lock);
+	a->held = KeGetCurrentIrql();
 	KeReleaseSpinLockFromDpcLevel(&a->lock);
+	a->after = KeGetCurrentIrql();
 	atomic_inc_return_release(&a->runs);
 }
 
@@ -264,6 +267,9 @@ static void ntdpc_test_threaded_at_dpc_level_misuse(struct kunit *test)
 	KeInsertQueueDpc(&dpc, NULL, NULL);
 	KUNIT_ASSERT_TRUE(test, ntdpc_wait_atomic(&a.runs, 1, 2000));
 	KUNIT_EXPECT_EQ(test, ntdpc_misuses(NTDPC_MISUSE_BAD_IRQL), before + 1);
+	/* Raised while held: an ordinary DPC of the CPU cannot spin on it. */
+	KUNIT_EXPECT_EQ(test, a.held, DISPATCH_LEVEL);
+	KUNIT_EXPECT_EQ(test, a.after, PASSIVE_LEVEL);
 }
 
 /*

@@ -51,10 +51,27 @@ module_param(IdealDpcRate, uint, 0644);
 MODULE_PARM_DESC(IdealDpcRate,
 		 "Request rate below which the adapted queue depth shrinks (NT default 20)");
 
+/*
+ * A budget of 0 would let no drain and no DPC thread run anything (nor a
+ * flush's markers, so KeFlushQueuedDpcs() and unloads would wait for ever):
+ * refused, as other values outside 1..UINT_MAX are.
+ */
+static int ntdpc_drain_budget_set(const char *val,
+				  const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 1, UINT_MAX);
+}
+
+static const struct kernel_param_ops ntdpc_drain_budget_ops = {
+	.set = ntdpc_drain_budget_set,
+	.get = param_get_uint,
+};
+
 unsigned int ntdpc_drain_budget = 64;
-module_param_named(drain_budget, ntdpc_drain_budget, uint, 0644);
+module_param_cb(drain_budget, &ntdpc_drain_budget_ops, &ntdpc_drain_budget,
+		0644);
 MODULE_PARM_DESC(drain_budget,
-		 "DPCs one drain pass runs before it yields and reschedules itself");
+		 "DPCs one drain pass runs before it yields and reschedules itself (at least 1)");
 
 DEFINE_PER_CPU_SHARED_ALIGNED(struct ntdpc_cpu, ntdpc_cpus);
 

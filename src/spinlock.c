@@ -54,15 +54,77 @@ KIRQL KeAcquireSpinLockRaiseToDpc(PKSPIN_LOCK SpinLock) __acquires(SpinLock)
 }
 EXPORT_SYMBOL_GPL(KeAcquireSpinLockRaiseToDpc);
 
-static void ntdpc_check_at_dpc_level(const char *fn, unsigned long caller)
+/*
+ * An AtDpcLevel acquire below DISPATCH_LEVEL (from a threaded DPC, or a
+ * thread) is a caller bug.  Taking the lock as asked would leave bottom
+ * halves on: an ordinary DPC of the same CPU that takes the lock could
+ * interrupt the holder and spin for ever.  So the acquire raises to
+ * DISPATCH_LEVEL, as the ForDpc variant does, and notes the lock and the
+ * IRQL it came from on its CPU (where the raise keeps it), so that the
+ * FromDpcLevel release, which has no IRQL to restore, lowers again.  A few
+ * such locks may be held at once on a CPU; past that the lock is taken
+ * without the raise, as before, still reported.
+ */
+struct ntdpc_raised_lock {
+	PKSPIN_LOCK lock;
+	KIRQL old;
+};
+
+#define NTDPC_RAISED_LOCKS	4
+
+struct ntdpc_raised_locks {
+	unsigned int nr;
+	struct ntdpc_raised_lock held[NTDPC_RAISED_LOCKS];
+};
+
+static DEFINE_PER_CPU(struct ntdpc_raised_locks, ntdpc_raised_locks);
+
+static void ntdpc_at_dpc_level(PKSPIN_LOCK lock, const char *fn,
+			       unsigned long caller)
 {
+	struct ntdpc_raised_locks *r;
+	KIRQL old;
+
 	if (unlikely(ntdpc_in_threaded_dpc()))
 		ntdpc_report_misuse(NTDPC_MISUSE_BAD_IRQL, caller,
-				    "%s from a threaded DPC (NT forbids it; use the ForDpc variant)",
+				    "%s from a threaded DPC (NT forbids it; use the ForDpc variant): raised to DISPATCH_LEVEL",
 				    fn);
 	else if (unlikely(KeGetCurrentIrql() < DISPATCH_LEVEL))
 		ntdpc_report_misuse(NTDPC_MISUSE_BAD_IRQL, caller,
-				    "%s below DISPATCH_LEVEL", fn);
+				    "%s below DISPATCH_LEVEL: raised to DISPATCH_LEVEL",
+				    fn);
+	if (likely(KeGetCurrentIrql() >= DISPATCH_LEVEL))
+		return;
+	old = ntdpc_raise_irql(DISPATCH_LEVEL, caller);
+	r = this_cpu_ptr(&ntdpc_raised_locks);
+	if (r->nr == NTDPC_RAISED_LOCKS) {
+		ntdpc_lower_irql(old, caller);
+		return;
+	}
+	r->held[r->nr].lock = lock;
+	r->held[r->nr].old = old;
+	r->nr++;
+}
+
+/* After a FromDpcLevel release: back to the IRQL its acquire raised from. */
+static void ntdpc_from_dpc_level(PKSPIN_LOCK lock, unsigned long caller)
+{
+	struct ntdpc_raised_locks *r = this_cpu_ptr(&ntdpc_raised_locks);
+	unsigned int i;
+	KIRQL old;
+
+	if (likely(!r->nr))
+		return;
+	for (i = r->nr; i-- > 0;)
+		if (r->held[i].lock == lock)
+			break;
+	if (i >= r->nr)
+		return;
+	old = r->held[i].old;
+	r->nr--;
+	memmove(&r->held[i], &r->held[i + 1],
+		(r->nr - i) * sizeof(r->held[0]));
+	ntdpc_lower_irql(old, caller);
 }
 
 /**
@@ -71,12 +133,12 @@ static void ntdpc_check_at_dpc_level(const char *fn, unsigned long caller)
  *
  * The caller must be at IRQL >= DISPATCH_LEVEL (a DPC routine, or after
  * KeRaiseIrql()).  Called lower, or from a threaded DPC (which NT forbids),
- * it is reported and the lock is still taken, so the matching release stays
- * balanced.
+ * it is reported, raises to DISPATCH_LEVEL and takes the lock; the matching
+ * KeReleaseSpinLockFromDpcLevel() lowers the IRQL again.
  */
 void KeAcquireSpinLockAtDpcLevel(PKSPIN_LOCK SpinLock) __acquires(SpinLock)
 {
-	ntdpc_check_at_dpc_level(__func__, _RET_IP_);
+	ntdpc_at_dpc_level(SpinLock, __func__, _RET_IP_);
 	raw_spin_lock(SpinLock);
 }
 EXPORT_SYMBOL_GPL(KeAcquireSpinLockAtDpcLevel);
@@ -88,6 +150,7 @@ EXPORT_SYMBOL_GPL(KeAcquireSpinLockAtDpcLevel);
 void KeReleaseSpinLockFromDpcLevel(PKSPIN_LOCK SpinLock) __releases(SpinLock)
 {
 	raw_spin_unlock(SpinLock);
+	ntdpc_from_dpc_level(SpinLock, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(KeReleaseSpinLockFromDpcLevel);
 
@@ -183,7 +246,7 @@ void KeAcquireInStackQueuedSpinLockAtDpcLevel(PKSPIN_LOCK SpinLock,
 					      PKLOCK_QUEUE_HANDLE LockHandle)
 	__acquires(SpinLock)
 {
-	ntdpc_check_at_dpc_level(__func__, _RET_IP_);
+	ntdpc_at_dpc_level(SpinLock, __func__, _RET_IP_);
 	ntdpc_take_handle(SpinLock, LockHandle);
 }
 EXPORT_SYMBOL_GPL(KeAcquireInStackQueuedSpinLockAtDpcLevel);
@@ -195,7 +258,10 @@ EXPORT_SYMBOL_GPL(KeAcquireInStackQueuedSpinLockAtDpcLevel);
 void KeReleaseInStackQueuedSpinLockFromDpcLevel(PKLOCK_QUEUE_HANDLE LockHandle)
 	__releases(LockHandle)
 {
-	raw_spin_unlock(LockHandle->LockQueue.Lock);
+	PKSPIN_LOCK lock = LockHandle->LockQueue.Lock;
+
+	raw_spin_unlock(lock);
+	ntdpc_from_dpc_level(lock, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(KeReleaseInStackQueuedSpinLockFromDpcLevel);
 

@@ -62,6 +62,9 @@ mode eventreinit
 results eventreinit
 mode bhrace
 results bhrace
+mode atdpclevel iters=300
+results atdpclevel
+expect atdpclevel-reported grep -q 'AtDpcLevel.*caller .*\[ntdpc_hostile\]' /tmp/mode.log
 
 # DPCs requeueing themselves on the last CPU while it goes offline and
 # back; checked when the module goes.

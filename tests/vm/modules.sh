@@ -61,6 +61,12 @@ expect companion-yield insmod $M/ntdpc_vmtest.ko mode=yield
 expect companion-yield-result logged "ntdpc_vmtest: yield ok"
 expect rmmod-companion-yield rmmod ntdpc_vmtest
 
+# drain_budget 0 would let no drain run anything: refused, the value kept.
+NP=/sys/module/ntdpc/parameters
+refuse drain-budget-zero sh -c "echo 0 > $NP/drain_budget"
+expect drain-budget-kept test "$(cat $NP/drain_budget)" -eq 64
+expect drain-budget-set sh -c "echo 16 > $NP/drain_budget && echo 64 > $NP/drain_budget"
+
 # The edu PCI driver: requests from user space, many outstanding, completed
 # by the DpcForIsr.  The device's DMA takes 100 ms (virtual) a transfer.
 expect edu-load insmod $M/edu_dpc.ko

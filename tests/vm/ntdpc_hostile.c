@@ -23,6 +23,10 @@
  * mode=unload       leave everything running at rmmod
  * mode=timerreinit  KeInitializeTimer() of a set timer
  * mode=eventreinit  KeInitializeEvent() of an event with a waiter
+ * mode=atdpclevel   KeAcquireSpinLockAtDpcLevel() from a threaded DPC and a
+ *                   thread (a routine converted to threaded as it was), on a
+ *                   lock an ordinary DPC of the same CPU takes: reported, and
+ *                   the DPC must never find it held by the task it interrupted
  * mode=bhrace       a DPC queued from a timer_list callback and from a
  *                   local_bh_disable() section must not run inside them
  *                   (on PREEMPT_RT only reported: design.rst, PREEMPT_RT)
@@ -30,6 +34,7 @@
 #include <linux/completion.h>
 #include <linux/delay.h>
 #include <linux/kthread.h>
+#include <linux/ktime.h>
 #include <linux/module.h>
 #include <linux/percpu.h>
 #include <linux/sched.h>
@@ -771,6 +776,126 @@ static int mode_eventreinit(void)
 }
 
 /* ------------------------------------------------------------------ */
+/* mode=atdpclevel                                                      */
+/* ------------------------------------------------------------------ */
+
+static KSPIN_LOCK at_lock;
+static KDPC at_threaded_dpc, at_ordinary_dpc;
+static KTIMER at_timer;
+static atomic_t at_held_runs, at_ordinary_runs, at_on_top;
+static int at_holder_cpu = -1;	/* CPU of a task holding at_lock */
+static KIRQL at_held_irql;
+static bool at_stop;
+
+static void at_hold(void)
+{
+	u64 end;
+
+	KeAcquireSpinLockAtDpcLevel(&at_lock);
+	WRITE_ONCE(at_holder_cpu, raw_smp_processor_id());
+	at_held_irql = KeGetCurrentIrql();
+	/* 300 us held, by the clock: interrupts may come meanwhile. */
+	end = ktime_get_ns() + 300 * NSEC_PER_USEC;
+	while (ktime_get_ns() < end)
+		cpu_relax();
+	WRITE_ONCE(at_holder_cpu, -1);
+	KeReleaseSpinLockFromDpcLevel(&at_lock);
+	atomic_inc(&at_held_runs);
+}
+
+static VOID AtThreaded(PKDPC Dpc, PVOID Ctx, PVOID A1, PVOID A2)
+{
+	at_hold();
+	if (atomic_read(&at_held_runs) < (int)iters && !READ_ONCE(at_stop))
+		KeInsertQueueDpc(Dpc, NULL, NULL);
+}
+
+/*
+ * Taking the lock while the task this DPC interrupted holds it would spin
+ * for ever: counted instead.
+ */
+static VOID AtOrdinary(PKDPC Dpc, PVOID Ctx, PVOID A1, PVOID A2)
+{
+	if (READ_ONCE(at_holder_cpu) == (int)raw_smp_processor_id()) {
+		atomic_inc(&at_on_top);
+		return;
+	}
+	KeAcquireSpinLockAtDpcLevel(&at_lock);
+	atomic_inc(&at_ordinary_runs);
+	KeReleaseSpinLockFromDpcLevel(&at_lock);
+}
+
+static int at_thread(void *arg)
+{
+	while (atomic_read(&at_held_runs) < (int)iters && !READ_ONCE(at_stop)) {
+		at_hold();
+		cond_resched();
+	}
+	return 0;
+}
+
+static void at_run(bool threaded)
+{
+	LARGE_INTEGER due = { .QuadPart = -10000 };	/* 1 ms */
+	const char *who = threaded ? "threaded" : "thread";
+	struct task_struct *t = NULL;
+	int k;
+
+	atomic_set(&at_held_runs, 0);
+	atomic_set(&at_ordinary_runs, 0);
+	atomic_set(&at_on_top, 0);
+	at_held_irql = PASSIVE_LEVEL;
+	WRITE_ONCE(at_stop, false);
+	KeSetTimerEx(&at_timer, due, 1, &at_ordinary_dpc);
+	if (threaded) {
+		KeInsertQueueDpc(&at_threaded_dpc, NULL, NULL);
+	} else {
+		t = kthread_create(at_thread, NULL, "hostile_atdpc");
+		if (IS_ERR(t)) {
+			hostile_fail_info("atdpclevel", "no thread: %ld", PTR_ERR(t));
+			KeCancelTimer(&at_timer);
+			return;
+		}
+		kthread_bind(t, 1);
+		get_task_struct(t);
+		wake_up_process(t);
+	}
+	for (k = 0; k < 6000 && atomic_read(&at_held_runs) < (int)iters; k++)
+		usleep_range(5000, 6000);
+	WRITE_ONCE(at_stop, true);
+	if (t) {
+		kthread_stop(t);
+		put_task_struct(t);
+	}
+	KeCancelTimer(&at_timer);
+	KeFlushQueuedDpcs();
+	hostile_info("atdpclevel %s: held %d times at IRQL %u, the ordinary DPC ran %d times, %d of them on top of the holder",
+		     who, atomic_read(&at_held_runs), at_held_irql,
+		     atomic_read(&at_ordinary_runs), atomic_read(&at_on_top));
+	if (atomic_read(&at_on_top) || at_held_irql != DISPATCH_LEVEL ||
+	    atomic_read(&at_held_runs) < (int)iters)
+		pr_info("HOSTILE FAIL atdpclevel-%s %d of %u holds, at IRQL %u; an ordinary DPC interrupted the holder %d times (each a deadlock)\n",
+			who, atomic_read(&at_held_runs), iters, at_held_irql,
+			atomic_read(&at_on_top));
+	else
+		pr_info("HOSTILE PASS atdpclevel-%s\n", who);
+}
+
+static int mode_atdpclevel(void)
+{
+	KeInitializeSpinLock(&at_lock);
+	KeInitializeThreadedDpc(&at_threaded_dpc, AtThreaded, NULL);
+	KeSetTargetProcessorDpc(&at_threaded_dpc, 1);
+	KeInitializeDpc(&at_ordinary_dpc, AtOrdinary, NULL);
+	KeSetTargetProcessorDpc(&at_ordinary_dpc, 1);
+	KeSetImportanceDpc(&at_ordinary_dpc, HighImportance);
+	KeInitializeTimer(&at_timer);
+	at_run(true);
+	at_run(false);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
 /* mode=bhrace: Linux BH contexts that KeGetCurrentIrql() calls          */
 /* DISPATCH_LEVEL, with a DPC queued on their CPU meanwhile              */
 /* ------------------------------------------------------------------ */
@@ -878,6 +1003,8 @@ static int __init hostile_init(void)
 		return mode_timerreinit();
 	if (!strcmp(mode, "bhrace"))
 		return mode_bhrace();
+	if (!strcmp(mode, "atdpclevel"))
+		return mode_atdpclevel();
 	if (!strcmp(mode, "eventreinit"))
 		return mode_eventreinit();
 	return -EINVAL;
