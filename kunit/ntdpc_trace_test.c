@@ -227,6 +227,19 @@ static unsigned long ntdpc_watchdog_hits(void)
  */
 #define NTDPC_WATCHDOG_PATIENCE_MS	500
 
+/*
+ * Busy for @ns by the clock the watchdog reads: the delay loop is not to
+ * be trusted under emulation (a kunit-rt run on a loaded host got 500
+ * mdelay(1) calls done in 2.4 ms).
+ */
+static void ntdpc_spin_ns(u64 ns)
+{
+	u64 end = ktime_get_ns() + ns;
+
+	while (ktime_get_ns() < end)
+		cpu_relax();
+}
+
 struct ntdpc_watch {
 	unsigned long hits;		/* before the DPC was queued */
 	NTSTATUS status;
@@ -242,15 +255,14 @@ static VOID ntdpc_watch_routine(PKDPC dpc, PVOID ctx, PVOID a1, PVOID a2)
 	struct ntdpc_watch *w = ctx;
 	KDPC_WATCHDOG_INFORMATION wi;
 	u64 start = ktime_get_ns();
-	unsigned int ms = 0;
 
 	w->status = KeQueryDpcWatchdogInformation(&wi);
 	w->time_limit = wi.DpcTimeLimit;
 	w->early_count = wi.DpcTimeCount;
 	w->early_yield = KeShouldYieldProcessor();
 	while (ntdpc_watchdog_hits() == w->hits &&
-	       ms++ < NTDPC_WATCHDOG_PATIENCE_MS)
-		mdelay(1);
+	       ktime_get_ns() - start < NTDPC_WATCHDOG_PATIENCE_MS * NSEC_PER_MSEC)
+		ntdpc_spin_ns(10 * NSEC_PER_USEC);
 	w->late_yield = KeShouldYieldProcessor();
 	w->ran_ns = ktime_get_ns() - start;
 	atomic_inc(&w->runs);
@@ -270,7 +282,7 @@ static VOID ntdpc_chain_routine(PKDPC dpc, PVOID ctx, PVOID a1, PVOID a2)
 
 	if (!ch->start_ns)
 		ch->start_ns = ktime_get_ns();
-	mdelay(1);
+	ntdpc_spin_ns(NSEC_PER_MSEC);
 	if (atomic_inc_return(&ch->runs) < NTDPC_WATCHDOG_PATIENCE_MS &&
 	    ntdpc_watchdog_hits() == ch->hits) {
 		KeInsertQueueDpc(dpc, NULL, NULL);
