@@ -69,6 +69,11 @@ def main():
     c = Checks()
 
     entries, exits, irqs, wds, timers = [], [], [], [], []
+    # irq_handler_entry and ntdpc_entry in the report's order, which is each
+    # CPU's ring-buffer order: a CPU's events may share one timestamp (the
+    # ring buffer gives a nested write its predecessor's), so a sort by time
+    # could put a DPC before the interrupt that queued it.
+    irq_order = []
     counts = defaultdict(int)
     first = last = None
     for line in open(report_txt, errors='replace'):
@@ -84,10 +89,12 @@ def main():
         cpu = int(m['cpu'])
         if ev == 'ntdpc_entry':
             entries.append((t, cpu, f['routine'], threaded_of(f), int(f['latency_ns'])))
+            irq_order.append((t, 0, cpu, None, None))
         elif ev == 'ntdpc_exit':
             exits.append((t, cpu, f['routine'], threaded_of(f), int(f['runtime_ns'])))
         elif ev == 'irq_handler_entry':
             irqs.append((t, cpu, int(f['irq']), f.get('name', '')))
+            irq_order.append((t, 1, cpu, int(f['irq']), f.get('name', '')))
         elif ev == 'ntdpc_watchdog':
             cum = f.get('cumulative') in (True, '1')
             wds.append((int(f['runtime_ns']), int(f['limit_ns']),
@@ -196,9 +203,7 @@ def main():
 
     # Interrupt-to-DPC: each irq waits for the next ntdpc_entry on its CPU.
     if irqs:
-        events = sorted([(t, 1, cpu, irq, name) for t, cpu, irq, name in irqs] +
-                        [(t, 0, cpu, None, None) for t, cpu, _, _, _ in entries],
-                        key=lambda e: (e[0], e[1]))
+        events = irq_order
         pending = defaultdict(list)
         delays = defaultdict(list)
         for t, kind, cpu, irq, name in events:
