@@ -82,18 +82,18 @@ static DEFINE_PER_CPU(struct ntdpc_raised_locks, ntdpc_raised_locks);
 static void ntdpc_at_dpc_level(PKSPIN_LOCK lock, const char *fn,
 			       unsigned long caller)
 {
+	KIRQL irql = KeGetCurrentIrql(), old;
 	struct ntdpc_raised_locks *r;
-	KIRQL old;
 
 	if (unlikely(ntdpc_in_threaded_dpc()))
 		ntdpc_report_misuse(NTDPC_MISUSE_BAD_IRQL, caller,
 				    "%s from a threaded DPC (NT forbids it; use the ForDpc variant): raised to DISPATCH_LEVEL",
 				    fn);
-	else if (unlikely(KeGetCurrentIrql() < DISPATCH_LEVEL))
+	else if (unlikely(irql < DISPATCH_LEVEL))
 		ntdpc_report_misuse(NTDPC_MISUSE_BAD_IRQL, caller,
 				    "%s below DISPATCH_LEVEL: raised to DISPATCH_LEVEL",
 				    fn);
-	if (likely(KeGetCurrentIrql() >= DISPATCH_LEVEL))
+	if (likely(irql >= DISPATCH_LEVEL))
 		return;
 	old = ntdpc_raise_irql(DISPATCH_LEVEL, caller);
 	r = this_cpu_ptr(&ntdpc_raised_locks);
