@@ -461,6 +461,59 @@ static void ntdpc_test_generic_call_no_done(struct kunit *test)
 			forgot + 1);
 }
 
+/*
+ * A routine that queues again the KDPC it was handed, retargeted or not:
+ * refused with a report on every CPU, and it runs once per CPU only (run
+ * again, it would count itself returned and let the call return while the
+ * other CPUs still used the caller's frame).
+ */
+struct ntdpc_generic_requeue {
+	atomic_t calls;
+	atomic_t queued;
+	atomic_t per_cpu[NR_CPUS];
+};
+
+static VOID ntdpc_generic_requeue_fn(PKDPC dpc, PVOID ctx, PVOID a1, PVOID a2)
+{
+	struct ntdpc_generic_requeue *g = ctx;
+	unsigned int cpu = smp_processor_id();
+	unsigned int next = cpumask_next(cpu, cpu_online_mask);
+
+	if (next >= nr_cpu_ids)
+		next = cpumask_first(cpu_online_mask);
+	atomic_inc(&g->calls);
+	atomic_inc(&g->per_cpu[cpu]);
+	if (KeInsertQueueDpc(dpc, a1, a2))
+		atomic_inc(&g->queued);
+	KeSetTargetProcessorDpc(dpc, (CCHAR)next);
+	if (KeInsertQueueDpc(dpc, a1, a2))
+		atomic_inc(&g->queued);
+	KeSignalCallDpcDone(a1);
+}
+
+static void ntdpc_test_generic_call_requeue(struct kunit *test)
+{
+	long bad = ntdpc_misuses(NTDPC_MISUSE_BAD_DPC);
+	int n = num_online_cpus();
+	struct ntdpc_generic_requeue *g;
+	unsigned int cpu;
+
+	g = kunit_kzalloc(test, sizeof(*g), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, g);
+	KeGenericCallDpc(ntdpc_generic_requeue_fn, g);
+	KeFlushQueuedDpcs();
+	KUNIT_EXPECT_EQ(test, atomic_read(&g->queued), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&g->calls), n);
+	for_each_online_cpu(cpu)
+		KUNIT_EXPECT_EQ_MSG(test, atomic_read(&g->per_cpu[cpu]), 1,
+				    "cpu %u", cpu);
+	/* Two insertions and the retarget, refused on every CPU. */
+	KUNIT_EXPECT_EQ(test, ntdpc_misuses(NTDPC_MISUSE_BAD_DPC), bad + 3 * n);
+	/* The next call is unaffected. */
+	KeGenericCallDpc(ntdpc_generic_forgetful_fn, &g->calls);
+	KUNIT_EXPECT_EQ(test, atomic_read(&g->calls), 2 * n);
+}
+
 static struct kunit_case ntdpc_irql_cases[] = {
 	KUNIT_CASE(ntdpc_test_raise_each_level),
 	KUNIT_CASE(ntdpc_test_raise_nested),
@@ -475,6 +528,7 @@ static struct kunit_case ntdpc_irql_cases[] = {
 	KUNIT_CASE(ntdpc_test_target_current),
 	KUNIT_CASE(ntdpc_test_generic_call),
 	KUNIT_CASE(ntdpc_test_generic_call_no_done),
+	KUNIT_CASE(ntdpc_test_generic_call_requeue),
 	{}
 };
 

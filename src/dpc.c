@@ -28,6 +28,12 @@ bool ntdpc_dpc_report_invalid(PRKDPC dpc, unsigned long caller)
 		ntdpc_report_misuse(NTDPC_MISUSE_BAD_DPC, caller, "NULL KDPC");
 		return false;
 	}
+	if (dpc->Type == NTDPC_GENERIC_CALL_DPC) {
+		ntdpc_report_misuse(NTDPC_MISUSE_BAD_DPC, caller,
+				    "KDPC %p is the one KeGenericCallDpc() handed its routine, not the driver's to queue or change",
+				    dpc);
+		return false;
+	}
 	if ((dpc->Type != DpcObject && dpc->Type != ThreadedDpcObject) ||
 	    !dpc->DeferredRoutine) {
 		ntdpc_report_misuse(NTDPC_MISUSE_BAD_DPC, caller,

@@ -33,10 +33,21 @@ struct ntdpc_generic_call {
 
 static DEFINE_MUTEX(ntdpc_generic_mutex);
 
+/*
+ * The routine is handed the CPU's own KDPC, whose context is the caller's
+ * stack frame.  Queued again by the routine, it would run a second time,
+ * count itself among the returned and let KeGenericCallDpc() return while
+ * other CPUs still use that frame, then run on with it gone.  While the
+ * routine runs the KDPC's Type is no object's, so that KeInsertQueueDpc(),
+ * KeSetTimer() and the rest refuse it with a report.  A routine that
+ * re-initialises it makes it an ordinary DPC of its own, which is safe: the
+ * next call's KeInitializeDpc() takes it back.
+ */
 static VOID ntdpc_generic_fn(PKDPC dpc, PVOID ctx, PVOID arg1, PVOID arg2)
 {
 	struct ntdpc_generic_call *gen = ctx;
 
+	WRITE_ONCE(dpc->Type, NTDPC_GENERIC_CALL_DPC);
 	gen->routine(dpc, gen->context, arg1, arg2);
 	if (atomic_dec_and_test(&gen->returned))
 		complete(&gen->all_returned);

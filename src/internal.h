@@ -166,6 +166,12 @@ bool __cold ntdpc_refuse_nmi(PRKDPC dpc, const char *api,
 			     unsigned long caller);
 bool ntdpc_dpc_report_invalid(PRKDPC dpc, unsigned long caller);
 
+/*
+ * The Type of KeGenericCallDpc()'s own KDPC while the caller's routine runs
+ * with it: no NT object type, so that every DPC call refuses it (generic.c).
+ */
+#define NTDPC_GENERIC_CALL_DPC	0xc0
+
 /* Checks every entry point makes before touching a KDPC. */
 static inline bool ntdpc_dpc_valid(PRKDPC dpc, unsigned long caller)
 {

@@ -65,6 +65,10 @@ results bhrace
 mode atdpclevel iters=300
 results atdpclevel
 expect atdpclevel-reported grep -q 'AtDpcLevel.*caller .*\[ntdpc_hostile\]' /tmp/mode.log
+mode genericrequeue
+results genericrequeue
+expect genericrequeue-reported \
+	grep -q 'KeGenericCallDpc() handed.*caller .*\[ntdpc_hostile\]' /tmp/mode.log
 
 # DPCs requeueing themselves on the last CPU while it goes offline and
 # back; checked when the module goes.
