@@ -240,6 +240,22 @@ static void ntdpc_spin_ns(u64 ns)
 		cpu_relax();
 }
 
+/* What the watchdog's last report named. */
+struct ntdpc_watchdog_seen {
+	const void *routine;
+	bool cumulative;
+};
+
+static void ntdpc_probe_watchdog(void *data, const void *routine,
+				 const char *module, u64 runtime_ns,
+				 u64 limit_ns, bool cumulative)
+{
+	struct ntdpc_watchdog_seen *s = data;
+
+	s->routine = routine;
+	s->cumulative = cumulative;
+}
+
 struct ntdpc_watch {
 	unsigned long hits;		/* before the DPC was queued */
 	NTSTATUS status;
@@ -298,11 +314,16 @@ static void ntdpc_test_watchdog(struct kunit *test)
 	KDPC_WATCHDOG_INFORMATION wi;
 	struct ntdpc_watch w = {};
 	struct ntdpc_chain ch = {};
+	struct ntdpc_watchdog_seen *seen;
 	KDPC dpc, chain;
 
 	KUNIT_EXPECT_EQ(test, KeQueryDpcWatchdogInformation(&wi),
 			STATUS_UNSUCCESSFUL);
 	KUNIT_EXPECT_FALSE(test, KeShouldYieldProcessor());
+	seen = kunit_kzalloc(test, sizeof(*seen), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, seen);
+	KUNIT_ASSERT_EQ(test, register_trace_ntdpc_watchdog(ntdpc_probe_watchdog,
+							    seen), 0);
 
 	/*
 	 * One DPC over its 20 ms limit: one report, while it runs; it saw most
@@ -317,7 +338,8 @@ static void ntdpc_test_watchdog(struct kunit *test)
 	KeInitializeDpc(&dpc, ntdpc_watch_routine, &w);
 	KeInsertQueueDpc(&dpc, NULL, NULL);
 	KeFlushQueuedDpcs();
-	KUNIT_ASSERT_EQ(test, atomic_read(&w.runs), 1);
+	/* No assertion may end the test while the probe is registered. */
+	KUNIT_EXPECT_EQ(test, atomic_read(&w.runs), 1);
 	KUNIT_EXPECT_EQ(test, ntdpc_watchdog_hits(), w.hits + 1);
 	KUNIT_EXPECT_GT(test, w.ran_ns, 20000ULL * NSEC_PER_USEC);
 	KUNIT_EXPECT_EQ(test, (long)w.status, (long)STATUS_SUCCESS);
@@ -325,6 +347,8 @@ static void ntdpc_test_watchdog(struct kunit *test)
 	KUNIT_EXPECT_GE(test, (unsigned long)w.early_count, 10000UL);
 	KUNIT_EXPECT_FALSE(test, w.early_yield);
 	KUNIT_EXPECT_TRUE(test, w.late_yield);
+	KUNIT_EXPECT_PTR_EQ(test, seen->routine, (void *)ntdpc_watch_routine);
+	KUNIT_EXPECT_FALSE(test, seen->cumulative);
 
 	/* 1 ms DPCs back to back on one CPU, 5 ms allowed: one report. */
 	dpc_time_limit_us = 0;
@@ -348,6 +372,15 @@ static void ntdpc_test_watchdog(struct kunit *test)
 	 */
 	KUNIT_EXPECT_GT(test, ch.end_ns - ch.start_ns, 5ULL * NSEC_PER_MSEC);
 	KUNIT_EXPECT_LT(test, atomic_read(&ch.runs), NTDPC_WATCHDOG_PATIENCE_MS);
+	/*
+	 * Named by the routine that ran in the sequence, even if the sampler
+	 * caught the drain between two of them.
+	 */
+	KUNIT_EXPECT_PTR_EQ(test, seen->routine, (void *)ntdpc_chain_routine);
+	KUNIT_EXPECT_TRUE(test, seen->cumulative);
+
+	unregister_trace_ntdpc_watchdog(ntdpc_probe_watchdog, seen);
+	tracepoint_synchronize_unregister();
 
 	dpc_time_limit_us = saved_us;
 	dpc_watchdog_limit_ms = saved_ms;

@@ -45,6 +45,7 @@ struct ntdpc_watchdog {
 	unsigned long sequences;	/* ended; written by the drain */
 	unsigned long drains_seen;
 	struct ntdpc_watched routine, sequence;
+	void *sequence_fn;		/* last routine seen in the sequence */
 };
 
 struct ntdpc_call;

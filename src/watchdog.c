@@ -72,15 +72,25 @@ static void ntdpc_watchdog_report(struct ntdpc_cpu *c, void *routine,
 	char module[MODULE_NAME_LEN];
 
 	ntdpc_stat_inc(c->stat_watchdog);
-	ntdpc_module_of(routine, module, sizeof(module));
+	if (routine)
+		ntdpc_module_of(routine, module, sizeof(module));
+	else
+		strscpy(module, "none", sizeof(module));
 	trace_ntdpc_watchdog(routine, module, runtime, limit, cumulative);
 	/* From the watchdog's hardirq timer: no console driver here. */
-	if (__ratelimit(&ntdpc_watchdog_rs))
+	if (!__ratelimit(&ntdpc_watchdog_rs))
+		return;
+	if (routine)
 		ntdpc_printk_deferred(KERN_WARNING
 				      "ntdpc: DPC watchdog: %s on CPU %u: %ps (module %s) %llu us, limit %llu us\n",
 				      cumulative ? "DPCs ran without a break" : "one DPC ran",
 				      c->dpcs.cpu, routine, module,
 				      runtime / NSEC_PER_USEC,
+				      limit / NSEC_PER_USEC);
+	else
+		ntdpc_printk_deferred(KERN_WARNING
+				      "ntdpc: DPC watchdog: DPCs ran without a break on CPU %u (no routine seen running) %llu us, limit %llu us\n",
+				      c->dpcs.cpu, runtime / NSEC_PER_USEC,
 				      limit / NSEC_PER_USEC);
 }
 
@@ -179,12 +189,20 @@ static enum hrtimer_restart ntdpc_watchdog_fn(struct hrtimer *t)
 	wd->drains_seen = drains;
 	call = READ_ONCE(c->running);
 	fn = call ? ntdpc_call_routine_nofault(call) : NULL;
+	/*
+	 * A sequence may be caught between two routines: it is named by the
+	 * last routine seen running in it (only printed, never called).
+	 */
+	if (!wd->sequence.seen)
+		wd->sequence_fn = NULL;
+	if (fn)
+		wd->sequence_fn = fn;
 	/* The routine running on this CPU, and the drain sequence. */
 	ntdpc_watchdog_look(c, &wd->routine, call, READ_ONCE(c->routines), now,
 			    ntdpc_single_limit(), fn, false);
 	ntdpc_watchdog_look(c, &wd->sequence, READ_ONCE(wd->sequence_active),
 			    READ_ONCE(wd->sequences), now,
-			    ntdpc_cumulative_limit(), fn, true);
+			    ntdpc_cumulative_limit(), wd->sequence_fn, true);
 	/* Past NT's bug-check point: the drain leaves room to threads. */
 	if (READ_ONCE(wd->sequence_active) && wd->sequence.reported &&
 	    !READ_ONCE(c->storm))
