@@ -589,6 +589,47 @@ static void ntdpc_test_dpc_defers_to_work_item(struct kunit *test)
 	IoFreeWorkItem(d->item);
 }
 
+/*
+ * Set timers are on many lists, each with its lock: a going owner's timers
+ * are found on all of them, and nobody else's is touched.
+ */
+struct ntdpc_many_timer {
+	KTIMER timer;
+	KDPC dpc;
+};
+
+static VOID ntdpc_many_fn(PKDPC dpc, PVOID ctx, PVOID a1, PVOID a2)
+{
+	atomic_inc(ctx);
+}
+
+static void ntdpc_test_unload_many_timers(struct kunit *test)
+{
+	const unsigned int n = 256;
+	struct ntdpc_many_timer *t;
+	unsigned int i, still_set = 0;
+	atomic_t runs = ATOMIC_INIT(0);
+	KTIMER other;
+
+	t = kunit_kcalloc(test, n, sizeof(*t), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	KeInitializeTimer(&other);
+	KeSetTimer(&other, ntdpc_rel(2000), NULL);
+	for (i = 0; i < n; i++) {
+		KeInitializeTimer(&t[i].timer);
+		KeInitializeDpc(&t[i].dpc, ntdpc_many_fn, &runs);
+		KeSetTimer(&t[i].timer, ntdpc_rel(2000), &t[i].dpc);
+	}
+	KUNIT_EXPECT_EQ(test, ntdpc_cancel_timers(NTDPC_OWNER(ntdpc_many_fn)), n);
+	KUNIT_EXPECT_EQ(test, ntdpc_cancel_timers(NTDPC_OWNER(ntdpc_many_fn)), 0U);
+	for (i = 0; i < n; i++)
+		if (KeCancelTimer(&t[i].timer))
+			still_set++;
+	KUNIT_EXPECT_EQ(test, still_set, 0U);
+	KUNIT_EXPECT_TRUE(test, KeCancelTimer(&other));
+	KUNIT_EXPECT_EQ(test, atomic_read(&runs), 0);
+}
+
 /* What unload does: a going module's timers and work items are cancelled. */
 static void ntdpc_test_unload_timers_and_work(struct kunit *test)
 {
@@ -741,6 +782,7 @@ static struct kunit_case ntdpc_timer_cases[] = {
 	KUNIT_CASE(ntdpc_test_work_items),
 	KUNIT_CASE(ntdpc_test_dpc_defers_to_work_item),
 	KUNIT_CASE(ntdpc_test_unload_timers_and_work),
+	KUNIT_CASE(ntdpc_test_unload_many_timers),
 	KUNIT_CASE(ntdpc_test_timer_dpc_targeted),
 	KUNIT_CASE(ntdpc_test_set_cancel_race),
 	{}

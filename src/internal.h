@@ -537,6 +537,7 @@ LONGLONG ntdpc_mono_to_system(ktime_t mono);
 ktime_t ntdpc_due_to_expiry(LONGLONG due);
 
 /* timer.c */
+void ntdpc_timers_init(void);
 unsigned int ntdpc_cancel_timers(const struct ntdpc_owner *o);
 
 /* workitem.c */

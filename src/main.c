@@ -17,6 +17,7 @@ static int __init ntdpc_init(void)
 	int ret;
 
 	ntdpc_misuse_init();
+	ntdpc_timers_init();
 	ret = ntdpc_stats_init();
 	if (ret)
 		return ret;

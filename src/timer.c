@@ -15,16 +15,42 @@
  * Absolute due times are converted to the monotonic clock when set
  * (time.c); a later change of the wall clock does not move them.
  *
- * Set timers are also on one list (its lock is off the DPC paths), so that a
- * module that goes away with a timer still set can have it cancelled.
+ * Set timers are also on lists, so that a module that goes away with a timer
+ * still set can have it cancelled.  A timer's list is picked by a hash of
+ * its address: a KTIMER has no field to remember a CPU's list in, and
+ * timers set and expiring at once on different CPUs then seldom share a
+ * list's lock, where one global list would make every one-shot expiry and
+ * every setting of a timer take the same lock.
  */
+#include <linux/hash.h>
 #include <linux/hrtimer.h>
 #include <linux/ktime.h>
 
 #include "internal.h"
 
-static LIST_HEAD(ntdpc_timers);
-static DEFINE_RAW_SPINLOCK(ntdpc_timers_lock);
+#define NTDPC_TIMER_LISTS_BITS	6
+
+struct ntdpc_timer_list {
+	raw_spinlock_t lock;
+	struct list_head head;
+} ____cacheline_aligned_in_smp;
+
+static struct ntdpc_timer_list ntdpc_timer_lists[1 << NTDPC_TIMER_LISTS_BITS];
+
+void ntdpc_timers_init(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(ntdpc_timer_lists); i++) {
+		raw_spin_lock_init(&ntdpc_timer_lists[i].lock);
+		INIT_LIST_HEAD(&ntdpc_timer_lists[i].head);
+	}
+}
+
+static inline struct ntdpc_timer_list *ntdpc_timer_list_of(PKTIMER t)
+{
+	return &ntdpc_timer_lists[hash_ptr(t, NTDPC_TIMER_LISTS_BITS)];
+}
 
 static inline struct list_head *ntdpc_timer_entry(PKTIMER t)
 {
@@ -32,12 +58,24 @@ static inline struct list_head *ntdpc_timer_entry(PKTIMER t)
 }
 
 /* Called with the timer's lock held. */
+static void ntdpc_timer_remember(PKTIMER t)
+{
+	struct ntdpc_timer_list *l = ntdpc_timer_list_of(t);
+
+	raw_spin_lock(&l->lock);
+	list_add(ntdpc_timer_entry(t), &l->head);
+	raw_spin_unlock(&l->lock);
+}
+
+/* Called with the timer's lock held. */
 static void ntdpc_timer_forget(PKTIMER t)
 {
+	struct ntdpc_timer_list *l = ntdpc_timer_list_of(t);
+
 	t->Inserted = FALSE;
-	raw_spin_lock(&ntdpc_timers_lock);
+	raw_spin_lock(&l->lock);
 	list_del_init(ntdpc_timer_entry(t));
-	raw_spin_unlock(&ntdpc_timers_lock);
+	raw_spin_unlock(&l->lock);
 }
 
 static bool ntdpc_timer_cancel(PKTIMER t);
@@ -185,11 +223,8 @@ BOOLEAN KeSetTimerEx(PKTIMER Timer, LARGE_INTEGER DueTime, LONG Period,
 	Timer->Period = Period;
 	Timer->DueTime.QuadPart = ktime_to_ns(expires) / 100;
 	ntdpc_header_reset(&Timer->Header);
-	if (!was) {
-		raw_spin_lock(&ntdpc_timers_lock);
-		list_add(ntdpc_timer_entry(Timer), &ntdpc_timers);
-		raw_spin_unlock(&ntdpc_timers_lock);
-	}
+	if (!was)
+		ntdpc_timer_remember(Timer);
 	hrtimer_start(&Timer->NtdpcTimer, expires, HRTIMER_MODE_ABS_PINNED_HARD);
 	raw_spin_unlock_irqrestore(&Timer->NtdpcLock, flags);
 	return was;
@@ -293,27 +328,33 @@ EXPORT_SYMBOL_GPL(KeReadStateTimer);
  */
 unsigned int ntdpc_cancel_timers(const struct ntdpc_owner *o)
 {
-	unsigned int cancelled = 0;
+	unsigned int cancelled = 0, i;
 
-	for (;;) {
-		struct list_head *pos;
-		PKTIMER found = NULL;
+	for (i = 0; i < ARRAY_SIZE(ntdpc_timer_lists); i++) {
+		struct ntdpc_timer_list *l = &ntdpc_timer_lists[i];
 
-		raw_spin_lock_irq(&ntdpc_timers_lock);
-		list_for_each(pos, &ntdpc_timers) {
-			PKTIMER t = container_of((PLIST_ENTRY)pos, KTIMER,
-						 TimerListEntry);
+		for (;;) {
+			struct list_head *pos;
+			PKTIMER found = NULL;
 
-			if (ntdpc_owns_timer(o, t, READ_ONCE(t->Dpc))) {
-				found = t;
-				break;
+			raw_spin_lock_irq(&l->lock);
+			list_for_each(pos, &l->head) {
+				PKTIMER t = container_of((PLIST_ENTRY)pos,
+							 KTIMER,
+							 TimerListEntry);
+
+				if (ntdpc_owns_timer(o, t, READ_ONCE(t->Dpc))) {
+					found = t;
+					break;
+				}
 			}
+			raw_spin_unlock_irq(&l->lock);
+			if (!found)
+				break;
+			/* Off its list once cancelled, set or not. */
+			if (ntdpc_timer_cancel(found))
+				cancelled++;
 		}
-		raw_spin_unlock_irq(&ntdpc_timers_lock);
-		if (!found)
-			return cancelled;
-		/* Off the list once cancelled, whether it was still set or not. */
-		if (ntdpc_timer_cancel(found))
-			cancelled++;
 	}
+	return cancelled;
 }
