@@ -640,7 +640,7 @@ static void ntdpc_test_repair_rescues_own(struct kunit *test)
 	LIST_ENTRY stray = { &stray, &stray };
 	KDPC a, m, c;
 
-	ntdpc_list_init(&spare, 0);
+	ntdpc_list_init(&spare, 0, "ntdpc_test_spare");
 	KeInitializeDpc(&a, ntdpc_probe_fn, &p);
 	KeInitializeDpc(&m, ntdpc_probe_fn, &p);
 	KeInitializeDpc(&c, ntdpc_probe_fn, &p);
@@ -850,7 +850,7 @@ static void ntdpc_test_move_corrupt_queue(struct kunit *test)
 	KDPC a, c, d;
 	KIRQL old;
 
-	ntdpc_list_init(&spare, 0);
+	ntdpc_list_init(&spare, 0, "ntdpc_test_spare");
 	KeInitializeDpc(&a, ntdpc_probe_fn, &pa);
 	KeInitializeDpc(&c, ntdpc_probe_fn, &pc);
 	KeInitializeDpc(&d, ntdpc_probe_fn, &pd);

@@ -486,8 +486,8 @@ static void ntdpc_test_remove_during_move(struct kunit *test)
 	int cpu;
 
 	KUNIT_ASSERT_NOT_NULL(test, r);
-	ntdpc_list_init(&r->from, 0);
-	ntdpc_list_init(&r->to, 0);
+	ntdpc_list_init(&r->from, 0, "ntdpc_test_from");
+	ntdpc_list_init(&r->to, 0, "ntdpc_test_to");
 	KeInitializeDpc(&r->dpc, ntdpc_probe_fn, &r->p);
 	INIT_WORK(&r->work, ntdpc_move_race_remove);
 

@@ -99,12 +99,17 @@ static __always_inline bool ntdpc_list_unlink(struct list_head *entry)
 /* list.c; all under the list's lock (both lists' for the move). */
 void __ntdpc_list_init(struct ntdpc_list *l, unsigned int cpu);
 
-/* A macro, so that lockdep gives each kind of list its own lock class. */
-#define ntdpc_list_init(l, cpu)						\
+/*
+ * A macro, so that lockdep gives each kind of list its own lock class,
+ * named @name in its reports.
+ */
+#define ntdpc_list_init(l, cpu, name)					\
 	do {								\
+		static struct lock_class_key __key;			\
 		struct ntdpc_list *__l = (l);				\
 									\
 		raw_spin_lock_init(&__l->lock);				\
+		lockdep_set_class_and_name(&__l->lock, &__key, name);	\
 		__ntdpc_list_init(__l, cpu);				\
 	} while (0)
 void ntdpc_list_corrupt(struct ntdpc_list *l, PKDPC dpc,

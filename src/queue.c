@@ -958,8 +958,8 @@ int ntdpc_queue_init(void)
 	for_each_possible_cpu(cpu) {
 		struct ntdpc_cpu *c = per_cpu_ptr(&ntdpc_cpus, cpu);
 
-		ntdpc_list_init(&c->dpcs, cpu);
-		ntdpc_list_init(&c->threaded, cpu);
+		ntdpc_list_init(&c->dpcs, cpu, "ntdpc_dpc_queue");
+		ntdpc_list_init(&c->threaded, cpu, "ntdpc_threaded_queue");
 		c->online = false;
 		c->max_depth = MaximumDpcQueueDepth;
 		c->rate_jiffies = jiffies;
