@@ -462,10 +462,12 @@ static void ntdpc_test_generic_call_no_done(struct kunit *test)
 }
 
 /*
- * A routine that queues again the KDPC it was handed, retargeted or not:
- * refused with a report on every CPU, and it runs once per CPU only (run
- * again, it would count itself returned and let the call return while the
- * other CPUs still used the caller's frame).
+ * A routine that queues again the KDPC it was handed, retargeted or not,
+ * or re-initialises it as its own: refused with a report on every CPU, and
+ * it runs once per CPU only (run again, it would count itself returned and
+ * let the call return while the other CPUs still used the caller's frame).
+ * Only the first run on a CPU tries, so that old code fails the counts
+ * rather than loop.
  */
 struct ntdpc_generic_requeue {
 	atomic_t calls;
@@ -482,12 +484,16 @@ static VOID ntdpc_generic_requeue_fn(PKDPC dpc, PVOID ctx, PVOID a1, PVOID a2)
 	if (next >= nr_cpu_ids)
 		next = cpumask_first(cpu_online_mask);
 	atomic_inc(&g->calls);
-	atomic_inc(&g->per_cpu[cpu]);
-	if (KeInsertQueueDpc(dpc, a1, a2))
-		atomic_inc(&g->queued);
-	KeSetTargetProcessorDpc(dpc, (CCHAR)next);
-	if (KeInsertQueueDpc(dpc, a1, a2))
-		atomic_inc(&g->queued);
+	if (atomic_inc_return(&g->per_cpu[cpu]) == 1) {
+		if (KeInsertQueueDpc(dpc, a1, a2))
+			atomic_inc(&g->queued);
+		KeSetTargetProcessorDpc(dpc, (CCHAR)next);
+		if (KeInsertQueueDpc(dpc, a1, a2))
+			atomic_inc(&g->queued);
+		KeInitializeDpc(dpc, ntdpc_generic_forgetful_fn, &g->calls);
+		if (KeInsertQueueDpc(dpc, NULL, NULL))
+			atomic_inc(&g->queued);
+	}
 	KeSignalCallDpcDone(a1);
 }
 
@@ -507,8 +513,8 @@ static void ntdpc_test_generic_call_requeue(struct kunit *test)
 	for_each_online_cpu(cpu)
 		KUNIT_EXPECT_EQ_MSG(test, atomic_read(&g->per_cpu[cpu]), 1,
 				    "cpu %u", cpu);
-	/* Two insertions and the retarget, refused on every CPU. */
-	KUNIT_EXPECT_EQ(test, ntdpc_misuses(NTDPC_MISUSE_BAD_DPC), bad + 3 * n);
+	/* Three insertions, the retarget and the init, refused everywhere. */
+	KUNIT_EXPECT_EQ(test, ntdpc_misuses(NTDPC_MISUSE_BAD_DPC), bad + 5 * n);
 	/* The next call is unaffected. */
 	KeGenericCallDpc(ntdpc_generic_forgetful_fn, &g->calls);
 	KUNIT_EXPECT_EQ(test, atomic_read(&g->calls), 2 * n);

@@ -159,13 +159,22 @@ fi
 # such a run is repeated up to four times.  Once the script has started, an
 # int3 could also be a wild jump into padding, so twice stays the limit.
 retry=${VM_INT3_RETRY:-0}
-int3_limit=2
-grep -q '^VMTEST ' "$log" || int3_limit=4
-if [ "$retry" -lt "$int3_limit" ] && ! grep -q '^VMTEST DONE' "$log" &&
-   grep -q 'Oops: int3' "$log"; then
-	echo "vm: the guest hit a stale text-patching int3 (a QEMU TCG artifact, log kept as $log.int3.$retry); running it again" >&2
-	mv "$log" "$log.int3.$retry"
-	VM_INT3_RETRY=$((retry + 1)) exec "$NTDPC_REPO/scripts/vm.sh" "$kernel" "$script"
+boot_retry=${VM_INT3_BOOT_RETRY:-0}
+if ! grep -q '^VMTEST DONE' "$log" && grep -q 'Oops: int3' "$log"; then
+	n=$((retry + boot_retry))
+	if ! grep -q '^VMTEST ' "$log" && [ "$boot_retry" -lt 4 ]; then
+		boot_retry=$((boot_retry + 1))
+	elif grep -q '^VMTEST ' "$log" && [ "$retry" -lt 2 ]; then
+		retry=$((retry + 1))
+	else
+		n=
+	fi
+	if [ -n "$n" ]; then
+		echo "vm: the guest hit a stale text-patching int3 (a QEMU TCG artifact, log kept as $log.int3.$n); running it again" >&2
+		mv "$log" "$log.int3.$n"
+		VM_INT3_RETRY=$retry VM_INT3_BOOT_RETRY=$boot_retry \
+			exec "$NTDPC_REPO/scripts/vm.sh" "$kernel" "$script"
+	fi
 fi
 
 passed=$(grep -c '^VMTEST PASS ' "$log" || true)

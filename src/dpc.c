@@ -75,6 +75,11 @@ static void ntdpc_dpc_init(PRKDPC dpc, PKDEFERRED_ROUTINE routine, PVOID ctx,
 				    "%s(NULL, %ps): NULL KDPC", api, routine);
 		return;
 	}
+	/* Made a driver's DPC, it could be queued under the call (generic.c). */
+	if (unlikely(READ_ONCE(dpc->Type) == NTDPC_GENERIC_CALL_DPC)) {
+		ntdpc_dpc_report_invalid(dpc, caller);
+		return;
+	}
 	if (unlikely(READ_ONCE(dpc->DpcData)))
 		ntdpc_dpc_reinit_queued(dpc, caller);
 	if (unlikely(!routine)) {
@@ -103,7 +108,8 @@ static void ntdpc_dpc_init(PRKDPC dpc, PKDEFERRED_ROUTINE routine, PVOID ctx,
  * queued), and the routine and context.  As on NT, the list entry and the
  * system arguments are left alone.  A NULL @Dpc is reported; a NULL
  * @DeferredRoutine is reported and leaves a DPC that cannot be queued.  A
- * DPC still queued is reported and taken off its queue first.
+ * DPC still queued is reported and taken off its queue first.  The KDPC
+ * KeGenericCallDpc() hands its routine is refused with a report.
  */
 void KeInitializeDpc(PRKDPC Dpc, PKDEFERRED_ROUTINE DeferredRoutine,
 		     PVOID DeferredContext)

@@ -35,22 +35,32 @@ static DEFINE_MUTEX(ntdpc_generic_mutex);
 
 /*
  * The routine is handed the CPU's own KDPC, whose context is the caller's
- * stack frame.  Queued again by the routine, it would run a second time,
- * count itself among the returned and let KeGenericCallDpc() return while
- * other CPUs still use that frame, then run on with it gone.  While the
- * routine runs the KDPC's Type is no object's, so that KeInsertQueueDpc(),
- * KeSetTimer() and the rest refuse it with a report.  A routine that
- * re-initialises it makes it an ordinary DPC of its own, which is safe: the
- * next call's KeInitializeDpc() takes it back.
+ * stack frame.  Queued again, it would run a second time, count itself
+ * among the returned and let KeGenericCallDpc() return while other CPUs
+ * still use that frame, then run on with it gone.  So the KDPC's Type is no
+ * object's (NTDPC_GENERIC_CALL_DPC), from before it is queued: every DPC
+ * call of a driver, KeInitializeDpc() and KeSetTimer() included, refuses
+ * it with a report, and only this file queues it.
  */
 static VOID ntdpc_generic_fn(PKDPC dpc, PVOID ctx, PVOID arg1, PVOID arg2)
 {
 	struct ntdpc_generic_call *gen = ctx;
 
-	WRITE_ONCE(dpc->Type, NTDPC_GENERIC_CALL_DPC);
 	gen->routine(dpc, gen->context, arg1, arg2);
 	if (atomic_dec_and_test(&gen->returned))
 		complete(&gen->all_returned);
+}
+
+/* Not KeInitializeDpc(), which refuses the Type; never queued here. */
+static void ntdpc_generic_dpc_init(PKDPC dpc, unsigned int cpu,
+				   struct ntdpc_generic_call *gen)
+{
+	WARN_ON_ONCE(READ_ONCE(dpc->DpcData));
+	dpc->Type = NTDPC_GENERIC_CALL_DPC;
+	dpc->Importance = HighImportance;
+	dpc->Number = MAXIMUM_PROCESSORS + cpu;
+	dpc->DeferredRoutine = ntdpc_generic_fn;
+	dpc->DeferredContext = gen;
 }
 
 /**
@@ -98,11 +108,10 @@ void KeGenericCallDpc(PKDEFERRED_ROUTINE Routine, PVOID Context)
 	for_each_online_cpu(cpu) {
 		PKDPC dpc = &per_cpu_ptr(&ntdpc_cpus, cpu)->own[NTDPC_OWN_GENERIC];
 
-		KeInitializeDpc(dpc, ntdpc_generic_fn, &gen);
-		dpc->Importance = HighImportance;
-		dpc->Number = MAXIMUM_PROCESSORS + cpu;
-		ntdpc_enqueue(dpc, &gen.done, &gen.barrier, cpu, true,
-			      _RET_IP_);
+		ntdpc_generic_dpc_init(dpc, cpu, &gen);
+		/* Nothing else can have queued it: see ntdpc_generic_fn(). */
+		WARN_ON_ONCE(!ntdpc_enqueue(dpc, &gen.done, &gen.barrier, cpu,
+					    true, _RET_IP_));
 	}
 	ntdpc_lower_irql(old, _RET_IP_);
 

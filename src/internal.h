@@ -168,8 +168,9 @@ bool __cold ntdpc_refuse_nmi(PRKDPC dpc, const char *api,
 bool ntdpc_dpc_report_invalid(PRKDPC dpc, unsigned long caller);
 
 /*
- * The Type of KeGenericCallDpc()'s own KDPC while the caller's routine runs
- * with it: no NT object type, so that every DPC call refuses it (generic.c).
+ * The Type of KeGenericCallDpc()'s own KDPCs, which its routines are handed:
+ * no NT object type, so that every DPC call of a driver refuses them
+ * (generic.c).
  */
 #define NTDPC_GENERIC_CALL_DPC	0xc0
 

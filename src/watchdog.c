@@ -171,6 +171,7 @@ static enum hrtimer_restart ntdpc_watchdog_fn(struct hrtimer *t)
 	u64 now = ktime_to_ns(hrtimer_cb_get_time(t));
 	struct ntdpc_call *call;
 	u64 period = ntdpc_watchdog_period();
+	unsigned long sequence;
 	void *fn;
 
 	/*
@@ -191,9 +192,11 @@ static enum hrtimer_restart ntdpc_watchdog_fn(struct hrtimer *t)
 	fn = call ? ntdpc_call_routine_nofault(call) : NULL;
 	/*
 	 * A sequence may be caught between two routines: it is named by the
-	 * last routine seen running in it (only printed, never called).
+	 * last routine seen running in it (only printed, never called), and
+	 * not by one of the sequence before.
 	 */
-	if (!wd->sequence.seen)
+	sequence = READ_ONCE(wd->sequences);
+	if (!wd->sequence.seen || wd->sequence.id != sequence)
 		wd->sequence_fn = NULL;
 	if (fn)
 		wd->sequence_fn = fn;
@@ -201,8 +204,8 @@ static enum hrtimer_restart ntdpc_watchdog_fn(struct hrtimer *t)
 	ntdpc_watchdog_look(c, &wd->routine, call, READ_ONCE(c->routines), now,
 			    ntdpc_single_limit(), fn, false);
 	ntdpc_watchdog_look(c, &wd->sequence, READ_ONCE(wd->sequence_active),
-			    READ_ONCE(wd->sequences), now,
-			    ntdpc_cumulative_limit(), wd->sequence_fn, true);
+			    sequence, now, ntdpc_cumulative_limit(),
+			    wd->sequence_fn, true);
 	/* Past NT's bug-check point: the drain leaves room to threads. */
 	if (READ_ONCE(wd->sequence_active) && wd->sequence.reported &&
 	    !READ_ONCE(c->storm))
