@@ -520,6 +520,22 @@ static void ntdpc_test_generic_call_requeue(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&g->calls), 2 * n);
 }
 
+/* Garbage that looks like a generic-call KDPC's Type is still a KDPC. */
+static void ntdpc_test_init_generic_lookalike(struct kunit *test)
+{
+	long bad = ntdpc_misuses(NTDPC_MISUSE_BAD_DPC);
+	atomic_t runs = ATOMIC_INIT(0);
+	KDPC dpc;
+
+	memset(&dpc, NTDPC_GENERIC_CALL_DPC, sizeof(dpc));
+	KeInitializeDpc(&dpc, ntdpc_generic_forgetful_fn, &runs);
+	KUNIT_EXPECT_EQ(test, dpc.Type, (UCHAR)DpcObject);
+	KUNIT_EXPECT_TRUE(test, KeInsertQueueDpc(&dpc, NULL, NULL));
+	KeFlushQueuedDpcs();
+	KUNIT_EXPECT_EQ(test, atomic_read(&runs), 1);
+	KUNIT_EXPECT_EQ(test, ntdpc_misuses(NTDPC_MISUSE_BAD_DPC), bad);
+}
+
 static struct kunit_case ntdpc_irql_cases[] = {
 	KUNIT_CASE(ntdpc_test_raise_each_level),
 	KUNIT_CASE(ntdpc_test_raise_nested),
@@ -535,6 +551,7 @@ static struct kunit_case ntdpc_irql_cases[] = {
 	KUNIT_CASE(ntdpc_test_generic_call),
 	KUNIT_CASE(ntdpc_test_generic_call_no_done),
 	KUNIT_CASE(ntdpc_test_generic_call_requeue),
+	KUNIT_CASE(ntdpc_test_init_generic_lookalike),
 	{}
 };
 

@@ -28,7 +28,7 @@ bool ntdpc_dpc_report_invalid(PRKDPC dpc, unsigned long caller)
 		ntdpc_report_misuse(NTDPC_MISUSE_BAD_DPC, caller, "NULL KDPC");
 		return false;
 	}
-	if (dpc->Type == NTDPC_GENERIC_CALL_DPC) {
+	if (dpc->Type == NTDPC_GENERIC_CALL_DPC && ntdpc_is_generic_dpc(dpc)) {
 		ntdpc_report_misuse(NTDPC_MISUSE_BAD_DPC, caller,
 				    "KDPC %p is the one KeGenericCallDpc() handed its routine, not the driver's to queue or change",
 				    dpc);
@@ -76,7 +76,8 @@ static void ntdpc_dpc_init(PRKDPC dpc, PKDEFERRED_ROUTINE routine, PVOID ctx,
 		return;
 	}
 	/* Made a driver's DPC, it could be queued under the call (generic.c). */
-	if (unlikely(READ_ONCE(dpc->Type) == NTDPC_GENERIC_CALL_DPC)) {
+	if (unlikely(READ_ONCE(dpc->Type) == NTDPC_GENERIC_CALL_DPC) &&
+	    ntdpc_is_generic_dpc(dpc)) {
 		ntdpc_dpc_report_invalid(dpc, caller);
 		return;
 	}

@@ -51,7 +51,26 @@ static VOID ntdpc_generic_fn(PKDPC dpc, PVOID ctx, PVOID arg1, PVOID arg2)
 		complete(&gen->all_returned);
 }
 
-/* Not KeInitializeDpc(), which refuses the Type; never queued here. */
+/**
+ * ntdpc_is_generic_dpc() - is this one of KeGenericCallDpc()'s own KDPCs?
+ * @dpc: a KDPC a driver passed
+ *
+ * By its address: memory a driver has not initialised yet may hold any
+ * Type, NTDPC_GENERIC_CALL_DPC's included.
+ *
+ * Return: true if @dpc is some CPU's own generic-call KDPC.
+ */
+bool ntdpc_is_generic_dpc(PKDPC dpc)
+{
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu)
+		if (dpc == &per_cpu_ptr(&ntdpc_cpus, cpu)->own[NTDPC_OWN_GENERIC])
+			return true;
+	return false;
+}
+
+/* Not KeInitializeDpc(), which refuses it; never queued here. */
 static void ntdpc_generic_dpc_init(PKDPC dpc, unsigned int cpu,
 				   struct ntdpc_generic_call *gen)
 {

@@ -173,6 +173,7 @@ bool ntdpc_dpc_report_invalid(PRKDPC dpc, unsigned long caller);
  * (generic.c).
  */
 #define NTDPC_GENERIC_CALL_DPC	0xc0
+bool ntdpc_is_generic_dpc(PKDPC dpc);
 
 /* Checks every entry point makes before touching a KDPC. */
 static inline bool ntdpc_dpc_valid(PRKDPC dpc, unsigned long caller)
