@@ -86,11 +86,11 @@ static void ntdpc_test_remote_kick(struct kunit *test)
 	ntdpc_wait_tick_edge();
 	ntdpc_set_rate(target, 0);
 	raw_spin_lock_irq(&tc->dpcs.lock);
-	kicks = tc->stat_kicks;
+	kicks = tc->stat_remote_kicks;
 	raw_spin_unlock_irq(&tc->dpcs.lock);
 	KUNIT_EXPECT_TRUE(test, KeInsertQueueDpc(&med, NULL, NULL));
 	raw_spin_lock_irq(&tc->dpcs.lock);
-	KUNIT_EXPECT_EQ(test, tc->stat_kicks, kicks);
+	KUNIT_EXPECT_EQ(test, tc->stat_remote_kicks, kicks);
 	KUNIT_EXPECT_FALSE(test, tc->request_pending);
 	raw_spin_unlock_irq(&tc->dpcs.lock);
 	KeLowerIrql(old);
@@ -101,11 +101,11 @@ static void ntdpc_test_remote_kick(struct kunit *test)
 	/* High: the request (and the IPI) is made by the insert itself. */
 	old = KeRaiseIrqlToDpcLevel();
 	raw_spin_lock_irq(&tc->dpcs.lock);
-	kicks = tc->stat_kicks;
+	kicks = tc->stat_remote_kicks;
 	raw_spin_unlock_irq(&tc->dpcs.lock);
 	KUNIT_EXPECT_TRUE(test, KeInsertQueueDpc(&high, NULL, NULL));
 	raw_spin_lock_irq(&tc->dpcs.lock);
-	KUNIT_EXPECT_GT(test, tc->stat_kicks, kicks);
+	KUNIT_EXPECT_GT(test, tc->stat_remote_kicks, kicks);
 	raw_spin_unlock_irq(&tc->dpcs.lock);
 	KeLowerIrql(old);
 	KUNIT_EXPECT_TRUE(test, ntdpc_wait_atomic(&hp.runs, 1, 1000));

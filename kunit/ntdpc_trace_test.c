@@ -411,11 +411,13 @@ static void ntdpc_test_stats(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, READ_ONCE(c->stat_rejected), 2UL);
 	KUNIT_EXPECT_EQ(test, READ_ONCE(c->dpcs.stats.removed), 1UL);
 	KUNIT_EXPECT_EQ(test, READ_ONCE(c->stat_threaded), 1UL);
-	KUNIT_EXPECT_EQ(test, READ_ONCE(c->dpcs.stats.depth_high), 1U);
+	/* The drain keeps it, as a pass starts: none has started yet. */
+	KUNIT_EXPECT_EQ(test, READ_ONCE(c->dpcs.stats.depth_high), 0U);
 	held_from = ntdpc_clock();
 	mdelay(1);
 	held_to = ntdpc_clock();
 	KeLowerIrql(old);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(c->dpcs.stats.depth_high), 1U);
 	KeFlushQueuedDpcs();
 	static_branch_dec(&ntdpc_timing);
 	KUNIT_EXPECT_GE(test, READ_ONCE(c->dpcs.stats.run), 1UL);
@@ -428,11 +430,67 @@ static void ntdpc_test_stats(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, (u64)READ_ONCE(c->dpcs.stats.max_latency_ns), 0ULL);
 }
 
+/*
+ * depth_high is the drain's: a routine that queues more on its own CPU
+ * deepens the queue while the pass runs, and the pass sees it.
+ */
+#define NTDPC_FANOUT 8
+
+struct ntdpc_fanout {
+	KDPC first;
+	KDPC more[NTDPC_FANOUT];
+	atomic_t runs;
+};
+
+static VOID ntdpc_fanout_more_fn(PKDPC dpc, PVOID ctx, PVOID a1, PVOID a2)
+{
+	struct ntdpc_fanout *f = ctx;
+
+	atomic_inc(&f->runs);
+}
+
+static VOID ntdpc_fanout_first_fn(PKDPC dpc, PVOID ctx, PVOID a1, PVOID a2)
+{
+	struct ntdpc_fanout *f = ctx;
+	int i;
+
+	for (i = 0; i < NTDPC_FANOUT; i++)
+		KeInsertQueueDpc(&f->more[i], NULL, NULL);
+	atomic_inc(&f->runs);
+}
+
+static void ntdpc_test_stats_depth_high(struct kunit *test)
+{
+	struct ntdpc_fanout *f;
+	struct ntdpc_cpu *c;
+	unsigned int high;
+	KIRQL old;
+	int i;
+
+	f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	KeInitializeDpc(&f->first, ntdpc_fanout_first_fn, f);
+	for (i = 0; i < NTDPC_FANOUT; i++)
+		KeInitializeDpc(&f->more[i], ntdpc_fanout_more_fn, f);
+	old = KeRaiseIrqlToDpcLevel();
+	ntdpc_stats_reset();
+	c = this_cpu_ptr(&ntdpc_cpus);
+	KUNIT_EXPECT_TRUE(test, KeInsertQueueDpc(&f->first, NULL, NULL));
+	KUNIT_EXPECT_EQ(test, READ_ONCE(c->dpcs.stats.depth_high), 0U);
+	KeLowerIrql(old);
+	KeFlushQueuedDpcs();
+	KUNIT_EXPECT_EQ(test, atomic_read(&f->runs), NTDPC_FANOUT + 1);
+	/* At least the fan-out; other DPCs of this CPU may have joined it. */
+	high = READ_ONCE(c->dpcs.stats.depth_high);
+	KUNIT_EXPECT_GE(test, high, (unsigned int)NTDPC_FANOUT);
+}
+
 static struct kunit_case ntdpc_trace_cases[] = {
 	KUNIT_CASE(ntdpc_test_tracepoints),
 	KUNIT_CASE(ntdpc_test_queue_event_freed),
 	KUNIT_CASE(ntdpc_test_watchdog),
 	KUNIT_CASE(ntdpc_test_stats),
+	KUNIT_CASE(ntdpc_test_stats_depth_high),
 	{}
 };
 

@@ -27,45 +27,69 @@ def queue_line(text, after=None):
     src = open(__file__.rsplit("/", 2)[0] + "/src/queue.c").read().splitlines()
     start = 0
     if after:
-        start = next(n for n, line in enumerate(src) if line.strip().startswith(after))
+        start = next((n for n, line in enumerate(src) if line.strip().startswith(after)), None)
+        if start is None:
+            raise SystemExit("insert-budget: no line '%s' in src/queue.c" % after)
     for n in range(start, len(src)):
         if src[n].strip() == text:
             return "queue.c:%d" % (n + 1)
     raise SystemExit("insert-budget: no line '%s' in src/queue.c" % text)
 
 
+def in_fn(fn, text):
+    """The source line of @text inside function @fn of src/queue.c."""
+    return queue_line(text, fn)
+
+
 TAKEN = [
     ("ntdpc_dpc_valid", None, "je", "cmp    $0x13"),	# Type == DpcObject
+    # At DISPATCH_LEVEL already (bottom halves off): not the passive path.
+    ("__ntdpc_enqueue", in_fn("static __always_inline bool __ntdpc_enqueue",
+                              "if (!in_interrupt() && !irqs_disabled())"), "jne", None),
+    # Untargeted: the current CPU's queue.
+    ("ntdpc_insert", in_fn("static __always_inline unsigned int ntdpc_insert",
+                           "local = cpu < 0 || cpu == smp_processor_id();"), "je",
+     "cmp    $0xffffffff"),
     ("ntdpc_want_request", queue_line("if (importance == MediumImportance)"), "je", None),
-    ("ntdpc_drain_idle", None, "je", None),		# no drain pending
-    ("ntdpc_request", queue_line("if (!local)", "static __always_inline bool ntdpc_request"),
-     "je", None),					# this CPU
-    ("__ntdpc_enqueue", queue_line("if (local)", "if (kick) {"), "je", None),
-    ("__ntdpc_enqueue", queue_line("if (below_dispatch) {", "out_irq:"), "je", None),
+    ("ntdpc_drain_idle", None, "je", None),		# no drain running
+    ("tasklet_hi_schedule", None, "jae", None),		# the tasklet was not scheduled
 ]
 
-# (inline function or source line pattern, rule); first match wins.
+# What each instruction serves: (inline function, source lines or None,
+# instruction pattern or None, rule); first match wins.  The function and
+# lines are objdump's; a preempt_count() read counts for the check after it.
+LOCK = "lock (irqs off, queue lock)"
+REQUEST = "request rules (NT's KiInsertQueueDpc)"
 RULES = [
-    (r"queue\.c:5(1[0-9]|3[0-9]) (push|pop|sub +\$0x[0-9a-f]+,%rsp|add +\$0x[0-9a-f]+,%rsp|"
-     r"call.*KeInsertQueueDpc\+0x5>|jmp.*return)",
+    ("KeInsertQueueDpc", None,
+     r"^(push|pop|sub +\$0x[0-9a-f]+,%rsp|add +\$0x[0-9a-f]+,%rsp|call.*KeInsertQueueDpc\+0x5>|"
+     r"jmp .*__x86_return_thunk)",
      "function frame: register saves, ftrace"),
-    (r"^(KeInsertQueueDpc|ntdpc_dpc_valid)\b|queue\.c:51[0-9]|queue\.c:52[0-9]",
-     "NMI, KDPC and target checks"),
-    (r"arch_atomic_try_cmpxchg", "lock (irqs off, queue lock)"),
-    (r"tasklet_hi_schedule|arch_test_and_set_bit|ntdpc_bh_kick", "kick (tasklet_hi_schedule)"),
-    (r"ntdpc_quiescing|queue\.c:40[01]\b", "unload guard"),
-    (r"local_bh|queue\.c:39[0-9]\b|queue\.c:46[0-9]\b", "IRQL: PASSIVE_LEVEL or not"),
-    (r"ntdpc_stamp|arch_static_branch|trace_ntdpc|queue\.c:27[67]\b|"
-     r"ntdpc_claim_drain.*queue\.c:130|ntdpc_request.*queue\.c:33[23]\b",
+    ("KeInsertQueueDpc|ntdpc_dpc_valid", None, None, "NMI, KDPC and target checks"),
+    ("__ntdpc_enqueue", None, None, "IRQL: PASSIVE_LEVEL or not"),
+    ("ntdpc_quiescing", None, None, "unload guard"),
+    ("ntdpc_insert", [in_fn("static __always_inline unsigned int ntdpc_insert",
+                            "if (ntdpc_quiescing() &&")], None, "unload guard"),
+    ("arch_local_save_flags|arch_local_irq_.*|__preempt_count_.*|arch_atomic_try_cmpxchg|"
+     "pv_queued_spin_.*|queued_spin_.*|ntdpc_queue_(un)?lock.*", None, None, LOCK),
+    # Its restores are arch_local_irq_restore's to objdump.
+    ("ntdpc_insert", [in_fn("static __always_inline unsigned int ntdpc_insert",
+                            "local_irq_save(flags);")], None, LOCK),
+    ("tasklet_hi_schedule|arch_test_and_set_bit|ntdpc_bh_kick.*", None, None,
+     "kick (tasklet_hi_schedule)"),
+    ("arch_static_branch|ntdpc_stamp|trace_ntdpc.*|ktime_get.*", None, None,
      "statistics, timing, tracing"),
-    (r"cmpxchg.*queue\.c:261|ntdpc_list_insert.*queue\.c:261", "claim (DpcData cmpxchg)"),
-    (r"spin|preempt|irq|save_flags|queue\.c:20[0-9]\b|queue\.c:19[0-9]\b", "lock (irqs off, queue lock)"),
-    (r"ntdpc_list_insert.*queue\.c:2(58|63)\b|queue\.c:387\b", "importance (head or tail)"),
-    (r"ntdpc_list_link|ntdpc_dpc_entry|queue\.c:26[4-9]\b|queue\.c:27[0-5]\b",
+    ("ntdpc_list_insert", [queue_line("if (unlikely(cmpxchg(&dpc->DpcData, NULL, (PVOID)l)))")],
+     None, "claim (DpcData cmpxchg)"),
+    ("ntdpc_list_insert", [queue_line("bool head = importance == HighImportance;"),
+                           in_fn("static __always_inline bool ntdpc_list_insert", "if (head)")],
+     None, "importance (head or tail)"),
+    ("ntdpc_list_insert|ntdpc_list_link|ntdpc_dpc_entry", None, None,
      "queue link, arguments, depth"),
-    (r"update_rate|want_request|drain_idle|claim_drain|ntdpc_request|arm_deliver|hrtimer",
-     "request rules (NT's KiInsertQueueDpc)"),
-    (r"queue\.c:(4[0-5][0-9]|388)\b", "CPU choice, DPC type, result"),
+    ("ntdpc_update_rate|ntdpc_request|ntdpc_want_request|ntdpc_drain_idle|ntdpc_claim_drain|"
+     "ntdpc_arm_deliver|hrtimer.*|jiffies.*", None, None, REQUEST),
+    ("ntdpc_insert|smp_processor_id|this_cpu.*|per_cpu.*", None, None,
+     "CPU choice, DPC type, result"),
 ]
 
 
@@ -104,9 +128,22 @@ def parse(lines, start_sym=None):
     return insns
 
 
-def taken_on_insert_row(i, prev):
+# The warm insert (the depth rows): a drain is already asked for, so the
+# rules are skipped and nothing is kicked.
+TAKEN_WARM = TAKEN + [
+    ("ntdpc_drain_idle", None, "jne", None),		# the drain is asked for
+    ("ntdpc_insert", in_fn("static __always_inline unsigned int ntdpc_insert",
+                           "if (kick) {"), "je", None),
+]
+
+
+def taken_on(taken):
+    return lambda i, prev: taken_on_row(taken, i, prev)
+
+
+def taken_on_row(taken, i, prev):
     op = i["text"].split()[0]
-    for fn, loc, o, before in TAKEN:
+    for fn, loc, o, before in taken:
         if i["fn"] == fn and op == o and (loc is None or i["loc"] == loc) and \
            (before is None or (prev and prev["text"].startswith(before))):
             return True
@@ -146,10 +183,10 @@ def attribute(path):
     for n, i in enumerate(path):
         # A preempt_count() read serves the check that follows it.
         j = path[n + 1] if i["fn"] == "preempt_count" and n + 1 < len(path) else i
-        key = "%s %s %s" % (j["fn"], j["loc"], j["text"])
         rule = "other"
-        for pat, name in RULES:
-            if re.search(pat, key):
+        for fn, locs, pat, name in RULES:
+            if re.fullmatch(fn, j["fn"]) and (locs is None or j["loc"] in locs) and \
+               (pat is None or re.search(pat, "%s %s" % (j["text"], j["reloc"] or ""))):
                 rule = name
                 break
         i["rule"] = rule
@@ -160,17 +197,22 @@ def attribute(path):
 def main():
     ko = sys.argv[1]
     insns = parse(disassemble(["-dlr", "--no-show-raw-insn", ko]), "KeInsertQueueDpc")
-    path = walk(insns, taken_on_insert_row)
-    counts = attribute(path)
-    print("KeInsertQueueDpc(), the insert row's path: %d instructions" % len(path))
-    for rule, c in sorted(counts.items(), key=lambda kv: -kv[1]):
-        print("  %-42s %4d" % (rule, c))
-    calls = [i for i in path if i["text"].startswith("call")]
-    print("  calls on the path: %s" % ", ".join(
-        (i["reloc"] or i["text"].split()[-1]) for i in calls))
-    if "-v" in sys.argv:
-        for i in path:
-            print("    %-30s %-20s %-34s %s" % (i["fn"], i["loc"], i["rule"], i["text"]))
+    for what, taken in (("the insert row's path (idle queue)", TAKEN),
+                        ("the warm insert's path (a drain asked for)", TAKEN_WARM)):
+        p = walk(insns, taken_on(taken))
+        counts = attribute(p)
+        print("KeInsertQueueDpc(), %s: %d instructions" % (what, len(p)))
+        for rule, c in sorted(counts.items(), key=lambda kv: -kv[1]):
+            print("  %-42s %4d" % (rule, c))
+        calls = [i for i in p if i["text"].startswith("call")]
+        print("  calls on the path: %s" % ", ".join(
+            (i["reloc"] or i["text"].split()[-1]) for i in calls))
+        if "-v" in sys.argv:
+            for i in p:
+                print("    %-30s %-20s %-34s %s" % (i["fn"], i["loc"], i["rule"], i["text"]))
+        if taken is TAKEN:
+            path, row_counts = p, counts
+    counts = row_counts
     if len(sys.argv) >= 4 and not sys.argv[2].startswith("-"):
         vmlinux, kallsyms = sys.argv[2], sys.argv[3]
         syms = []

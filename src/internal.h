@@ -113,9 +113,8 @@ struct ntdpc_cpu {
 	u64 thread_busy_since;
 
 	/* Counters, written by this CPU's drain or under dpcs.lock. */
-	unsigned long stat_drains;
+	unsigned long stat_drains;	/* passes, each asked for by one kick */
 	unsigned long stat_budget_exhausted;
-	unsigned long stat_kicks;
 	unsigned long stat_remote_kicks;
 	unsigned long stat_redirected;
 	unsigned long stat_rejected;	/* insert of an already queued DPC */

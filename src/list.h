@@ -28,13 +28,16 @@
 /*
  * Counters of one list.  removed and depth_high are written under the
  * list's lock, the others by the list's one consumer (the drain or the
- * thread).  Readers and the reset use READ_ONCE/WRITE_ONCE: the numbers are
- * statistics.
+ * thread).  Readers and the reset use READ_ONCE/WRITE_ONCE: the numbers
+ * are statistics.  The insertion keeps none of them: depth_high is the
+ * ordinary queue's only, taken by its drain before each routine it pops,
+ * so it is the deepest the drain found the queue (a DPC queued and removed
+ * again before any drain is not seen).
  */
 struct ntdpc_list_stats {
 	unsigned long run;
 	unsigned long removed;
-	unsigned int depth_high;	/* the deepest the list has been */
+	unsigned int depth_high;	/* the deepest the drain found it */
 	u64 max_latency_ns;
 	u64 max_runtime_ns;
 	u64 time_ns;

@@ -144,7 +144,6 @@ static __always_inline bool ntdpc_claim_drain(struct ntdpc_cpu *c)
 	if (!ntdpc_drain_idle(c))
 		return false;
 	c->request_pending = true;
-	ntdpc_stat_inc(c->stat_kicks);
 	return true;
 }
 
@@ -290,8 +289,6 @@ static __always_inline bool ntdpc_list_insert(struct ntdpc_list *l,
 	dpc->SystemArgument2 = arg2;
 	ntdpc_stamp(dpc);
 	l->depth++;
-	if (unlikely(l->depth > READ_ONCE(l->stats.depth_high)))
-		WRITE_ONCE(l->stats.depth_high, l->depth);
 	return true;
 }
 
@@ -343,16 +340,21 @@ static __always_inline bool ntdpc_request(struct ntdpc_cpu *c,
 	ntdpc_update_rate(c);
 	WRITE_ONCE(c->inserted, c->inserted + 1);
 
-	if (force || ntdpc_want_request(c, importance, local)) {
-		if (!ntdpc_claim_drain(c))
-			return false;
-		if (!local)
-			ntdpc_stat_inc(c->stat_remote_kicks);
-		return true;
-	}
-	if (ntdpc_drain_idle(c))
+	/*
+	 * A drain running or asked for will see this DPC: the rules need not
+	 * be asked, which keeps the insertions of a batch short.
+	 */
+	if (!ntdpc_drain_idle(c))
+		return false;
+	if (!force && !ntdpc_want_request(c, importance, local)) {
 		ntdpc_arm_deliver(c);
-	return false;
+		return false;
+	}
+	if (!ntdpc_claim_drain(c))	/* it is idle: the claim holds */
+		return false;
+	if (!local)
+		ntdpc_stat_inc(c->stat_remote_kicks);
+	return true;
 }
 
 /*
@@ -382,54 +384,49 @@ static noinline struct ntdpc_cpu *ntdpc_redirect(struct ntdpc_cpu *c)
 	return c;
 }
 
+/* What ntdpc_insert() did, for its caller at PASSIVE_LEVEL. */
+#define NTDPC_INSERT_QUEUED		BIT(0)
+#define NTDPC_INSERT_KICKED_HERE	BIT(1)	/* a drain of this CPU asked for */
+
 /*
  * The insertion behind KeInsertQueueDpc() and ntdpc_enqueue(), which say
- * what the arguments are.  Called at any IRQL.  At PASSIVE_LEVEL or
- * APC_LEVEL bottom halves are held around the insertion, so that a DPC
- * queued on the current CPU has run by the time this returns:
- * local_bh_enable() is Linux's "IRQL drops below DISPATCH_LEVEL".  They are
- * held before interrupts go off: on PREEMPT_RT local_bh_disable() takes a
- * per-CPU lock, which it may only do with interrupts on.
+ * what the arguments are, at DISPATCH_LEVEL or above: bottom halves or
+ * interrupts are off, or this is an interrupt handler.
  *
  * The path of an ordinary DPC is kept to one function with nothing called
  * but the kick: everything else (threaded DPCs, an offline target, tracing,
- * a module being unloaded) is out of line.  The queue event is made under
- * the lock: once it drops, the routine may have run on the target CPU and
- * freed the KDPC, or the device object behind it.
+ * a module being unloaded, a caller at PASSIVE_LEVEL) is out of line, so
+ * that the path keeps few values live and spills few.  The queue event is
+ * made under the lock: once it drops, the routine may have run on the
+ * target CPU and freed the KDPC, or the device object behind it.
  */
-static __always_inline bool __ntdpc_enqueue(PRKDPC dpc, PVOID arg1,
-					    PVOID arg2, int cpu, bool force,
-					    unsigned long caller)
+static __always_inline unsigned int ntdpc_insert(PRKDPC dpc, PVOID arg1,
+						 PVOID arg2, int cpu,
+						 bool force,
+						 unsigned long caller)
 {
 	UCHAR importance = READ_ONCE(dpc->Importance);
 	bool queued, kick = false, wake = false;
-	bool below_dispatch, local;
 	struct ntdpc_cpu *c;
 	unsigned long flags;
-	int this;
+	bool local;
 
-	below_dispatch = !in_interrupt() && !irqs_disabled();
-	if (below_dispatch)
-		local_bh_disable();
 	local_irq_save(flags);
 
 	/* A module going away may not queue new DPCs: see ntdpc_quiesce(). */
 	if (ntdpc_quiescing() &&
 	    ntdpc_quiesce_refuses_dpc(dpc)) {
-		queued = false;
-		goto out_irq;
+		local_irq_restore(flags);
+		return 0;
 	}
 
-	this = smp_processor_id();
-	if (cpu < 0)
-		cpu = this;
-	c = per_cpu_ptr(&ntdpc_cpus, cpu);
+	local = cpu < 0 || cpu == smp_processor_id();
+	c = local ? this_cpu_ptr(&ntdpc_cpus) : per_cpu_ptr(&ntdpc_cpus, cpu);
 	ntdpc_queue_lock(&c->dpcs);
 	if (unlikely(!c->online)) {
 		c = ntdpc_redirect(c);
-		cpu = c->dpcs.cpu;
+		local = c->dpcs.cpu == smp_processor_id();
 	}
-	local = cpu == this;
 
 	if (unlikely(dpc->Type == ThreadedDpcObject) &&
 	    READ_ONCE(ThreadDpcEnable)) {
@@ -457,7 +454,8 @@ static __always_inline bool __ntdpc_enqueue(PRKDPC dpc, PVOID arg1,
 			kick = ntdpc_request(c, importance, local, force);
 			if (trace_ntdpc_queue_enabled())
 				trace_ntdpc_queue(dpc, ntdpc_routine_of(dpc),
-						  cpu, importance, false,
+						  c->dpcs.cpu, importance,
+						  false,
 						  importance == HighImportance,
 						  c->dpcs.depth, caller);
 		} else {
@@ -473,10 +471,29 @@ static __always_inline bool __ntdpc_enqueue(PRKDPC dpc, PVOID arg1,
 			ntdpc_bh_kick(c);
 	}
 	if (unlikely(wake))
-		ntdpc_thread_wake(cpu);
-out_irq:
+		ntdpc_thread_wake(c->dpcs.cpu);
 	local_irq_restore(flags);
-	if (IS_ENABLED(CONFIG_PREEMPT_RT) && below_dispatch && kick && local) {
+	return (queued ? NTDPC_INSERT_QUEUED : 0) |
+	       (kick && local ? NTDPC_INSERT_KICKED_HERE : 0);
+}
+
+/*
+ * The insertion at PASSIVE_LEVEL or APC_LEVEL.  Bottom halves are held
+ * around it, so that a DPC queued on the current CPU has run by the time
+ * this returns: local_bh_enable() is Linux's "IRQL drops below
+ * DISPATCH_LEVEL".  They are held before interrupts go off: on PREEMPT_RT
+ * local_bh_disable() takes a per-CPU lock, which it may only do with
+ * interrupts on.
+ */
+static noinline bool ntdpc_insert_passive(PRKDPC dpc, PVOID arg1, PVOID arg2,
+					  int cpu, bool force,
+					  unsigned long caller)
+{
+	unsigned int how;
+
+	local_bh_disable();
+	how = ntdpc_insert(dpc, arg1, arg2, cpu, force, caller);
+	if (IS_ENABLED(CONFIG_PREEMPT_RT) && (how & NTDPC_INSERT_KICKED_HERE)) {
 		/*
 		 * On PREEMPT_RT local_bh_enable() runs no drain (it is a
 		 * thread's): the DPCs requested of this CPU run here, before
@@ -488,10 +505,22 @@ out_irq:
 		local_bh_enable();
 		ntdpc_dispatch_run_requested();
 		migrate_enable();
-	} else if (below_dispatch) {
+	} else {
 		local_bh_enable();
 	}
-	return queued;
+	return how & NTDPC_INSERT_QUEUED;
+}
+
+/* The insertion at any IRQL. */
+static __always_inline bool __ntdpc_enqueue(PRKDPC dpc, PVOID arg1,
+					    PVOID arg2, int cpu, bool force,
+					    unsigned long caller)
+{
+	if (!in_interrupt() && !irqs_disabled())
+		return ntdpc_insert_passive(dpc, arg1, arg2, cpu, force,
+					    caller);
+	return ntdpc_insert(dpc, arg1, arg2, cpu, force, caller) &
+	       NTDPC_INSERT_QUEUED;
 }
 
 /**
@@ -675,6 +704,11 @@ void ntdpc_retire_dpcs(struct ntdpc_cpu *c)
 	ntdpc_stat_inc(c->stat_drains);
 	ntdpc_watchdog_pass(c);
 	while (!list_empty(&c->dpcs.head)) {
+		/*
+		 * Here, not at each insertion: off the insertion's path, and
+		 * still seeing what was queued while the pass ran.
+		 */
+		ntdpc_stat_max(c->dpcs.stats.depth_high, c->dpcs.depth);
 		if (unlikely(!budget--)) {
 			ntdpc_stat_inc(c->stat_budget_exhausted);
 			later = ntdpc_drain_yields(c);

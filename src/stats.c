@@ -62,7 +62,6 @@ void ntdpc_stats_reset(void)
 		WRITE_ONCE(c->stat_queued_base, READ_ONCE(c->inserted));
 		WRITE_ONCE(c->stat_drains, 0);
 		WRITE_ONCE(c->stat_budget_exhausted, 0);
-		WRITE_ONCE(c->stat_kicks, 0);
 		WRITE_ONCE(c->stat_remote_kicks, 0);
 		WRITE_ONCE(c->stat_redirected, 0);
 		WRITE_ONCE(c->stat_rejected, 0);
@@ -101,7 +100,6 @@ static int ntdpc_stats_show(struct seq_file *m, void *v)
 			     READ_ONCE(c->threaded.stats.removed));
 	NTDPC_ROW("threaded", READ_ONCE(c->stat_threaded));
 	NTDPC_ROW("threaded_run", READ_ONCE(c->threaded.stats.run));
-	NTDPC_ROW("kicks", READ_ONCE(c->stat_kicks));
 	NTDPC_ROW("remote_kicks", READ_ONCE(c->stat_remote_kicks));
 	NTDPC_ROW("redirected", READ_ONCE(c->stat_redirected));
 	NTDPC_ROW("drains", READ_ONCE(c->stat_drains));
