@@ -115,15 +115,39 @@ set +e
 files=$NTDPC_OUT/vm-$kernel/files
 rm -rf "$files"
 mkdir -p "$files"
+# A guest that has not reached its /init within VM_BOOT_TIMEOUT seconds
+# (default 240; a boot takes 10 to 60 here) is stopped: under TCG on a busy
+# host a vCPU's timer can stop firing during boot ("rcu_preempt kthread
+# timer wakeup didn't happen", soft lockups in swapper), before any module
+# is loaded, and such a guest never recovers.  The run is repeated below.
+boot_timeout=${VM_BOOT_TIMEOUT:-240}
+rm -f "$build/qemu.pid" "$build/boot-stalled"
+# The watcher keeps no descriptor of the caller's open and takes its sleep
+# with it when stopped: a command substitution around vm.sh would
+# otherwise wait for the sleep.
+(
+	trap 'kill "$nap" 2>/dev/null; wait "$nap"; exit 0' TERM
+	sleep "$boot_timeout" &
+	nap=$!
+	wait "$nap"
+	if ! grep -q 'VMTEST BOOTED' "$log" 2>/dev/null &&
+	   [ -s "$build/qemu.pid" ]; then
+		touch "$build/boot-stalled"
+		kill "$(cat "$build/qemu.pid")" 2>/dev/null
+	fi
+) < /dev/null > /dev/null 2>&1 &
+boot_watch=$!
 # The serial console goes to the log, and to the terminal too with
 # VMTEST_VERBOSE=1.
 timeout "$timeout" qemu-system-x86_64 -accel tcg -smp "$smp" -m 1024 \
 	-nodefaults -nographic -no-reboot -serial stdio -device edu \
-	-serial "file:$build/ttyS1.out" \
+	-serial "file:$build/ttyS1.out" -pidfile "$build/qemu.pid" \
 	-kernel "$image" -initrd "$build/initramfs.gz" \
 	-append "console=ttyS0 panic=-1 oops=panic loglevel=4${VM_APPEND:+ $VM_APPEND}" \
 	< /dev/null 2>&1 | if [ "${VMTEST_VERBOSE:-0}" = 1 ]; then tee "$log"; else cat > "$log"; fi
 qemu_status=${PIPESTATUS[0]}
+kill "$boot_watch" 2>/dev/null
+wait "$boot_watch" 2>/dev/null
 set -e
 
 tr -d '\r' < "$log" > "$log.tmp" && mv "$log.tmp" "$log"
@@ -160,6 +184,13 @@ fi
 # int3 could also be a wild jump into padding, so twice stays the limit.
 retry=${VM_INT3_RETRY:-0}
 boot_retry=${VM_INT3_BOOT_RETRY:-0}
+if [ -e "$build/boot-stalled" ] && [ "$boot_retry" -lt 4 ]; then
+	boot_retry=$((boot_retry + 1))
+	echo "vm: the guest did not reach its /init within ${boot_timeout}s (an emulator stall at boot, no module loaded; log kept as $log.stall.$boot_retry); running it again" >&2
+	mv "$log" "$log.stall.$boot_retry"
+	VM_INT3_RETRY=$retry VM_INT3_BOOT_RETRY=$boot_retry \
+		exec "$NTDPC_REPO/scripts/vm.sh" "$kernel" "$script"
+fi
 if ! grep -q '^VMTEST DONE' "$log" && grep -q 'Oops: int3' "$log"; then
 	n=$((retry + boot_retry))
 	if ! grep -q '^VMTEST ' "$log" && [ "$boot_retry" -lt 4 ]; then
@@ -198,6 +229,8 @@ else
 fi
 if ! grep -q '^VMTEST DONE' "$log"; then
 	[ $qemu_status -eq 124 ] && echo "vm: guest did not finish within ${timeout}s" >&2
+	[ -e "$build/boot-stalled" ] &&
+		echo "vm: guest did not reach its /init within ${boot_timeout}s, $((boot_retry + 1)) times in a row" >&2
 	echo "vm: guest did not complete its script; the console's last lines:" >&2
 	tail -n 40 "$log" | sed 's/^/vm:   /' >&2
 	failed=$((failed + 1))
