@@ -113,7 +113,7 @@ struct ntdpc_cpu {
 	u64 thread_busy_since;
 
 	/* Counters, written by this CPU's drain or under dpcs.lock. */
-	unsigned long stat_drains;	/* passes, each asked for by one kick */
+	unsigned long stat_drains;	/* drain passes */
 	unsigned long stat_budget_exhausted;
 	unsigned long stat_remote_kicks;
 	unsigned long stat_redirected;
