@@ -69,6 +69,53 @@ static void ntdpc_test_dpc_at_apc(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, p.irql, DISPATCH_LEVEL);
 }
 
+/*
+ * Lowered from DISPATCH_LEVEL to APC_LEVEL with a DPC pending: the DPC runs
+ * at DISPATCH_LEVEL (on PREEMPT_RT in this task, on its way down), the task
+ * is at APC_LEVEL after and at PASSIVE_LEVEL after its last lower, and a
+ * routine that takes a spin lock on the way leaves all of that alone.
+ */
+static KSPIN_LOCK ntdpc_apc_lower_lock;
+
+static VOID ntdpc_lock_probe_fn(PKDPC dpc, PVOID ctx, PVOID a1, PVOID a2)
+{
+	KIRQL old;
+
+	KeAcquireSpinLock(&ntdpc_apc_lower_lock, &old);
+	KeReleaseSpinLock(&ntdpc_apc_lower_lock, old);
+	ntdpc_probe_fn(dpc, ctx, a1, a2);
+}
+
+static void ntdpc_test_lower_to_apc_runs_dpc(struct kunit *test)
+{
+	long bad = ntdpc_misuses(NTDPC_MISUSE_ROUTINE_IRQL);
+	struct ntdpc_probe p[2] = {};
+	KIRQL old, apc;
+	KDPC dpc[2];
+	int i;
+
+	KeInitializeSpinLock(&ntdpc_apc_lower_lock);
+	KeInitializeDpc(&dpc[0], ntdpc_probe_fn, &p[0]);
+	KeInitializeDpc(&dpc[1], ntdpc_lock_probe_fn, &p[1]);
+	for (i = 0; i < 2; i++) {
+		KeRaiseIrql(APC_LEVEL, &old);
+		KeRaiseIrql(DISPATCH_LEVEL, &apc);
+		KUNIT_EXPECT_TRUE(test, KeInsertQueueDpc(&dpc[i], NULL, NULL));
+		KeLowerIrql(apc);
+		KUNIT_EXPECT_EQ(test, atomic_read(&p[i].runs), 1);
+		KUNIT_EXPECT_EQ(test, p[i].irql, DISPATCH_LEVEL);
+		KUNIT_EXPECT_EQ(test, KeGetCurrentIrql(), APC_LEVEL);
+		KeLowerIrql(old);
+		KUNIT_EXPECT_EQ(test, KeGetCurrentIrql(), PASSIVE_LEVEL);
+		KUNIT_EXPECT_EQ(test, ntdpc_misuses(NTDPC_MISUSE_ROUTINE_IRQL),
+				bad);
+#if defined(CONFIG_SMP) && defined(CONFIG_PREEMPT_RT)
+		/* APC_LEVEL's migrate_disable() was undone. */
+		KUNIT_EXPECT_EQ(test, (int)current->migration_disabled, 0);
+#endif
+	}
+}
+
 /* Queued at SYNCH_LEVEL: runs when the CPU drops below DISPATCH_LEVEL. */
 static void ntdpc_test_dpc_held_until_lower(struct kunit *test)
 {
@@ -540,6 +587,7 @@ static struct kunit_case ntdpc_irql_cases[] = {
 	KUNIT_CASE(ntdpc_test_raise_each_level),
 	KUNIT_CASE(ntdpc_test_raise_nested),
 	KUNIT_CASE(ntdpc_test_dpc_at_apc),
+	KUNIT_CASE(ntdpc_test_lower_to_apc_runs_dpc),
 	KUNIT_CASE(ntdpc_test_dpc_held_until_lower),
 	KUNIT_CASE(ntdpc_test_irql_misuse),
 	KUNIT_CASE(ntdpc_test_context_levels),

@@ -297,6 +297,19 @@ void ntdpc_lower_irql(KIRQL new, unsigned long caller)
 				    new, floor);
 		new = floor;
 	}
+	if (IS_ENABLED(CONFIG_PREEMPT_RT) && new != floor &&
+	    cur >= DISPATCH_LEVEL && new < DISPATCH_LEVEL) {
+		/*
+		 * To APC_LEVEL on PREEMPT_RT: the DPCs requested meanwhile
+		 * run in this task on its way down (ntdpc_dispatch_lower()),
+		 * so its slot says DISPATCH_LEVEL while they do, and
+		 * APC_LEVEL after, when APC_LEVEL pins the task already.
+		 */
+		s->raised = DISPATCH_LEVEL;
+		ntdpc_irql_down(cur, new);
+		s->raised = new;
+		return;
+	}
 	/* The slot first: lowering may let the task move or be preempted. */
 	if (new == floor)
 		WRITE_ONCE(s->owner, NULL);
