@@ -21,7 +21,9 @@
 # out/vm-<kernel>-<guest script>[-<backend>].log and to the terminal as it
 # runs with VMTEST_VERBOSE=1.  A guest that does not finish within VM_TIMEOUT seconds
 # (default 600), and any kernel splat on the console (a WARNING, lockdep,
-# KASAN, DEBUG_OBJECTS, a lockup or stall report, an oops), fail the run.
+# KASAN, DEBUG_OBJECTS, a lockup or stall report, an oops), fail the run;
+# one that has not reached its /init within VM_BOOT_TIMEOUT seconds (240)
+# is run again, as is one killed at boot by the emulator's stale int3.
 # VM_APPEND adds to the guest kernel's command line (scripts/bench.sh asks
 # for the TSC clocksource that way).
 set -euo pipefail
