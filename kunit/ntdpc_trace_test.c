@@ -425,9 +425,15 @@ static void ntdpc_test_stats(struct kunit *test)
 	KUNIT_EXPECT_GE(test, (u64)READ_ONCE(c->dpcs.stats.max_latency_ns),
 			held_to - held_from);
 	KUNIT_EXPECT_GT(test, (u64)READ_ONCE(c->dpcs.stats.time_ns), 0ULL);
+	/* The threaded list's, taken by its thread. */
+	KUNIT_EXPECT_GE(test, READ_ONCE(c->threaded.stats.depth_high), 1U);
+	KUNIT_EXPECT_GT(test, (u64)READ_ONCE(c->threaded.stats.max_latency_ns),
+			0ULL);
+	KUNIT_EXPECT_GT(test, (u64)READ_ONCE(c->threaded.stats.time_ns), 0ULL);
 	ntdpc_stats_reset();
 	KUNIT_EXPECT_EQ(test, READ_ONCE(c->stat_rejected), 0UL);
 	KUNIT_EXPECT_EQ(test, (u64)READ_ONCE(c->dpcs.stats.max_latency_ns), 0ULL);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(c->threaded.stats.depth_high), 0U);
 }
 
 /*

@@ -29,10 +29,10 @@
  * Counters of one list.  removed and depth_high are written under the
  * list's lock, the others by the list's one consumer (the drain or the
  * thread).  Readers and the reset use READ_ONCE/WRITE_ONCE: the numbers
- * are statistics.  The insertion keeps none of them: depth_high is the
- * ordinary queue's only, taken by its drain before each routine it pops,
- * so it is the deepest the drain found the queue (a DPC queued and removed
- * again before any drain is not seen).
+ * are statistics.  The insertion keeps none of them: depth_high is taken
+ * by the list's consumer before each routine it pops, so it is the deepest
+ * the consumer found the list (a DPC queued and removed again before it
+ * looked is not seen).
  */
 struct ntdpc_list_stats {
 	unsigned long run;

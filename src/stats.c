@@ -72,7 +72,7 @@ void ntdpc_stats_reset(void)
 
 #define NTDPC_ROW(name, expr)						\
 	do {								\
-		seq_printf(m, "%16s:", name);				\
+		seq_printf(m, "%23s:", name);				\
 		for_each_online_cpu(cpu) {				\
 			struct ntdpc_cpu *c = per_cpu_ptr(&ntdpc_cpus, cpu); \
 			seq_printf(m, " %12llu",			\
@@ -86,7 +86,7 @@ static int ntdpc_stats_show(struct seq_file *m, void *v)
 	unsigned int cpu;
 	char name[16];
 
-	seq_printf(m, "%17s", "");
+	seq_printf(m, "%24s", "");
 	for_each_online_cpu(cpu) {
 		snprintf(name, sizeof(name), "CPU%u", cpu);
 		seq_printf(m, " %12s", name);
@@ -108,6 +108,13 @@ static int ntdpc_stats_show(struct seq_file *m, void *v)
 	NTDPC_ROW("max_latency_ns", READ_ONCE(c->dpcs.stats.max_latency_ns));
 	NTDPC_ROW("max_runtime_ns", READ_ONCE(c->dpcs.stats.max_runtime_ns));
 	NTDPC_ROW("dpc_time_ns", READ_ONCE(c->dpcs.stats.time_ns));
+	NTDPC_ROW("threaded_depth_high",
+		  READ_ONCE(c->threaded.stats.depth_high));
+	NTDPC_ROW("threaded_max_latency_ns",
+		  READ_ONCE(c->threaded.stats.max_latency_ns));
+	NTDPC_ROW("threaded_max_runtime_ns",
+		  READ_ONCE(c->threaded.stats.max_runtime_ns));
+	NTDPC_ROW("threaded_time_ns", READ_ONCE(c->threaded.stats.time_ns));
 	NTDPC_ROW("watchdog", READ_ONCE(c->stat_watchdog));
 	return 0;
 }

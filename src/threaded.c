@@ -115,6 +115,8 @@ static void ntdpc_thread_fn(unsigned int cpu)
 		u64 start = 0;
 		bool timed;
 
+		/* As the drain takes the ordinary queue's. */
+		ntdpc_stat_max(c->threaded.stats.depth_high, c->threaded.depth);
 		if (unlikely(!budget--)) {
 			raw_spin_unlock_irq(&c->threaded.lock);
 			if (ntdpc_thread_storm(c))

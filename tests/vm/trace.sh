@@ -71,6 +71,14 @@ expect fewer-dropouts-threaded test $((2 * threaded)) -lt "$slow"
 # DPC may take it; the trace has every report.
 expect watchdog-logged logged "ntdpc: DPC watchdog: .*(module timer_dpc)"
 expect watchdog-named sh -c 'trace-cmd report /tmp/trace.dat 2>/dev/null | grep -q "ntdpc_watchdog:.*routine=SlowDpc.*module=timer_dpc.*single"'
+# Traced, the statistics were timed: the threaded phase's DPCs show in the
+# threaded list's rows on some CPU, as the ordinary ones in theirs.
+for row in max_latency_ns dpc_time_ns threaded_depth_high \
+	   threaded_max_latency_ns threaded_time_ns; do
+	expect "stats-$row" awk -v row="$row:" \
+		'$1 == row { for (i = 2; i <= NF; i++) if ($i > 0) ok = 1 } END { exit !ok }' \
+		/tmp/stats.txt
+done
 cat /sys/kernel/debug/ntdpc/stats
 vmexport /tmp/trace.dat trace.dat
 vmexport /tmp/stats.txt stats.txt
