@@ -25,6 +25,23 @@ static inline void ntdpc_hrtimer_setup(struct hrtimer *timer,
 }
 
 /*
+ * The same for an hrtimer on the caller's stack, which debug objects
+ * (DEBUG_OBJECTS_TIMERS) must be told of; without them both are one.
+ */
+static inline void
+ntdpc_hrtimer_setup_on_stack(struct hrtimer *timer,
+			     enum hrtimer_restart (*fn)(struct hrtimer *),
+			     clockid_t clock, enum hrtimer_mode mode)
+{
+#ifdef NTDPC_HAVE_HRTIMER_SETUP_ON_STACK
+	hrtimer_setup_on_stack(timer, fn, clock, mode);
+#else
+	hrtimer_init_on_stack(timer, clock, mode);
+	timer->function = fn;
+#endif
+}
+
+/*
  * Kernels with WQ_PERCPU warn about a workqueue that names neither it nor
  * WQ_UNBOUND; before it, per-CPU was the default it now spells out.
  */

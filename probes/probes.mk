@@ -13,4 +13,5 @@ ntdpc-probe = $(shell $(CC) $(NOSTDINC_FLAGS) $(LINUXINCLUDE) \
 ntdpc-probe-flags := $(call ntdpc-probe,wq_bh,NTDPC_HAVE_WQ_BH) \
 	$(call ntdpc-probe,wq_percpu,NTDPC_HAVE_WQ_PERCPU) \
 	$(call ntdpc-probe,wq_bh_percpu,NTDPC_HAVE_WQ_BH_PERCPU) \
-	$(call ntdpc-probe,hrtimer_setup,NTDPC_HAVE_HRTIMER_SETUP)
+	$(call ntdpc-probe,hrtimer_setup,NTDPC_HAVE_HRTIMER_SETUP) \
+	$(call ntdpc-probe,hrtimer_setup_on_stack,NTDPC_HAVE_HRTIMER_SETUP_ON_STACK)

@@ -25,6 +25,7 @@
 #include <linux/hash.h>
 #include <linux/hrtimer.h>
 #include <linux/ktime.h>
+#include <linux/sched/task_stack.h>
 
 #include "internal.h"
 
@@ -153,8 +154,21 @@ void KeInitializeTimerEx(PKTIMER Timer, TIMER_TYPE Type)
 	Timer->Period = 0;
 	Timer->Inserted = FALSE;
 	raw_spin_lock_init(&Timer->NtdpcLock);
-	ntdpc_hrtimer_setup(&Timer->NtdpcTimer, ntdpc_timer_fn, CLOCK_MONOTONIC,
-			    HRTIMER_MODE_ABS_PINNED_HARD);
+	/*
+	 * NT drivers keep a KTIMER on the stack to wait on it; debug objects
+	 * report an hrtimer there unless told.  NT has no call that ends a
+	 * KTIMER, so nothing calls destroy_hrtimer_on_stack(): the tracking
+	 * of an inactive timer is dropped when its stack is freed, or taken
+	 * over by the next object initialised at that address.
+	 */
+	if (object_is_on_stack(Timer))
+		ntdpc_hrtimer_setup_on_stack(&Timer->NtdpcTimer, ntdpc_timer_fn,
+					     CLOCK_MONOTONIC,
+					     HRTIMER_MODE_ABS_PINNED_HARD);
+	else
+		ntdpc_hrtimer_setup(&Timer->NtdpcTimer, ntdpc_timer_fn,
+				    CLOCK_MONOTONIC,
+				    HRTIMER_MODE_ABS_PINNED_HARD);
 }
 EXPORT_SYMBOL_GPL(KeInitializeTimerEx);
 

@@ -69,6 +69,8 @@ mode genericrequeue
 results genericrequeue
 expect genericrequeue-reported \
 	grep -q 'KeGenericCallDpc() handed.*caller .*\[ntdpc_hostile\]' /tmp/mode.log
+mode stacktimer
+results stacktimer
 
 # DPCs requeueing themselves on the last CPU while it goes offline and
 # back; checked when the module goes.

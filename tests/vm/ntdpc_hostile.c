@@ -31,6 +31,10 @@
  *                   was handed again (as it is, retargeted, re-initialised
  *                   as its own): all refused, the routine runs once per
  *                   CPU, the call returns only when all have
+ * mode=stacktimer   the NT way to wait a while: a KTIMER (and its KDPC and
+ *                   KEVENT) on the stack, set, waited on, cancelled, at
+ *                   several stack depths, from the loading task and a
+ *                   kthread; debug objects must see no unannounced object
  * mode=bhrace       a DPC queued from a timer_list callback and from a
  *                   local_bh_disable() section must not run inside them
  *                   (on PREEMPT_RT only reported: design.rst, PREEMPT_RT)
@@ -1065,6 +1069,119 @@ static int mode_genericrequeue(void)
 	return 0;
 }
 
+/* ------------------------------------------------------------------ */
+/* mode=stacktimer                                                      */
+/* ------------------------------------------------------------------ */
+
+struct stack_result {
+	unsigned int waits, dpcs, cancels, bad;
+	const char *what;
+	struct completion done;
+};
+
+static VOID StackDpc(PKDPC Dpc, PVOID Ctx, PVOID A1, PVOID A2)
+{
+	KeSetEvent(Ctx, 0, FALSE);
+}
+
+/*
+ * One frame of the pattern, then the same again @depth frames deeper, so
+ * that the objects sit at other addresses each time.
+ */
+static noinline void stack_wait(struct stack_result *r, unsigned int depth)
+{
+	LARGE_INTEGER due = { .QuadPart = -20000 };		/* 2 ms */
+	LARGE_INTEGER late = { .QuadPart = -100000000 };	/* 10 s */
+	LARGE_INTEGER limit = { .QuadPart = -100000000 };	/* 10 s */
+	KTIMER timer;
+	KEVENT done;
+	KDPC dpc;
+
+	/* Set, waited on: signalled at its due time. */
+	KeInitializeTimer(&timer);
+	if (KeSetTimer(&timer, due, NULL)) {
+		r->bad++;
+		r->what = "a new timer was already set";
+	}
+	if (KeWaitForSingleObject(&timer, Executive, KernelMode, FALSE,
+				  &limit) != STATUS_SUCCESS ||
+	    !KeReadStateTimer(&timer)) {
+		r->bad++;
+		r->what = "the wait on the timer did not end signalled";
+	} else {
+		r->waits++;
+	}
+
+	/* With a DPC on the stack too, which signals an event there. */
+	KeInitializeEvent(&done, NotificationEvent, FALSE);
+	KeInitializeDpc(&dpc, StackDpc, &done);
+	KeInitializeTimerEx(&timer, SynchronizationTimer);
+	KeSetTimer(&timer, due, &dpc);
+	if (KeWaitForSingleObject(&done, Executive, KernelMode, FALSE,
+				  &limit) != STATUS_SUCCESS) {
+		r->bad++;
+		r->what = "the timer's DPC did not run";
+	} else {
+		r->dpcs++;
+	}
+	KeCancelTimer(&timer);
+	KeFlushQueuedDpcs();
+
+	/* Set far ahead and cancelled before the frame goes. */
+	KeInitializeTimer(&timer);
+	KeSetTimer(&timer, late, &dpc);
+	if (KeCancelTimer(&timer)) {
+		r->cancels++;
+	} else {
+		r->bad++;
+		r->what = "a set timer's cancel returned FALSE";
+	}
+	KeRemoveQueueDpc(&dpc);
+
+	if (depth)
+		stack_wait(r, depth - 1);
+}
+
+static int stack_thread(void *arg)
+{
+	struct stack_result *r = arg;
+	unsigned int i;
+
+	for (i = 0; i < 5; i++)
+		stack_wait(r, 3);
+	complete(&r->done);
+	return 0;
+}
+
+static int mode_stacktimer(void)
+{
+	struct stack_result mine = {}, theirs = {};
+	struct task_struct *t;
+	unsigned int i;
+
+	for (i = 0; i < 5; i++)
+		stack_wait(&mine, 3);
+	init_completion(&theirs.done);
+	t = kthread_create(stack_thread, &theirs, "hostile_stack");
+	if (IS_ERR(t))
+		return PTR_ERR(t);
+	/* Held: the thread ends on its own, and kthread_stop() reaps it. */
+	get_task_struct(t);
+	wake_up_process(t);
+	wait_for_completion(&theirs.done);
+	kthread_stop(t);
+	put_task_struct(t);
+	hostile_info("stacktimer: waits %u+%u, timer DPCs %u+%u, cancels %u+%u",
+		     mine.waits, theirs.waits, mine.dpcs, theirs.dpcs,
+		     mine.cancels, theirs.cancels);
+	if (!mine.bad && !theirs.bad && mine.waits == 20 && theirs.waits == 20)
+		hostile_pass_info("stacktimer", "");
+	else
+		hostile_fail_info("stacktimer", "%s",
+				  mine.what ?: theirs.what ?: "fewer waits than frames");
+	return 0;
+}
+
 static int __init hostile_init(void)
 {
 	pr_info("HOSTILE START %s\n", mode);
@@ -1092,6 +1209,8 @@ static int __init hostile_init(void)
 		return mode_eventreinit();
 	if (!strcmp(mode, "genericrequeue"))
 		return mode_genericrequeue();
+	if (!strcmp(mode, "stacktimer"))
+		return mode_stacktimer();
 	return -EINVAL;
 }
 
