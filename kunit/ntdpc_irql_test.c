@@ -173,6 +173,63 @@ static void ntdpc_test_irql_misuse(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ntdpc_misuses(NTDPC_MISUSE_LOWER_BELOW), below + 2);
 }
 
+/*
+ * A KSPIN_LOCK released inside a Linux irqsave section taken after it: the
+ * release must not turn on the interrupts the caller turned off.  In a task
+ * the lowering below DISPATCH_LEVEL is refused (bottom halves cannot come
+ * on with interrupts off) and a later one does it; in a DPC routine the
+ * release has nothing to lower.
+ */
+struct ntdpc_irqsave_probe {
+	KSPIN_LOCK lock;
+	int irqs_off;
+	KIRQL after;
+};
+
+static VOID ntdpc_irqsave_fn(PKDPC dpc, PVOID ctx, PVOID a1, PVOID a2)
+{
+	struct ntdpc_irqsave_probe *p = ctx;
+	unsigned long flags;
+	KIRQL old;
+
+	KeAcquireSpinLock(&p->lock, &old);
+	local_irq_save(flags);
+	KeReleaseSpinLock(&p->lock, old);
+	p->irqs_off = irqs_disabled();
+	local_irq_restore(flags);
+	p->after = KeGetCurrentIrql();
+}
+
+static void ntdpc_test_release_under_irqsave(struct kunit *test)
+{
+	long refused = ntdpc_misuses(NTDPC_MISUSE_LOWER_IRQS_OFF);
+	struct ntdpc_irqsave_probe p = { .irqs_off = -1 };
+	unsigned long flags;
+	KDPC dpc;
+	KIRQL old;
+
+	KeInitializeSpinLock(&p.lock);
+	KeAcquireSpinLock(&p.lock, &old);
+	local_irq_save(flags);
+	KeReleaseSpinLock(&p.lock, old);
+	KUNIT_EXPECT_TRUE(test, irqs_disabled());
+	local_irq_restore(flags);
+	KUNIT_EXPECT_EQ(test, ntdpc_misuses(NTDPC_MISUSE_LOWER_IRQS_OFF),
+			refused + 1);
+	KUNIT_EXPECT_EQ(test, KeGetCurrentIrql(), DISPATCH_LEVEL);
+	KeLowerIrql(old);
+	KUNIT_EXPECT_EQ(test, KeGetCurrentIrql(), PASSIVE_LEVEL);
+	KUNIT_EXPECT_FALSE(test, in_softirq());
+
+	KeInitializeDpc(&dpc, ntdpc_irqsave_fn, &p);
+	KUNIT_EXPECT_TRUE(test, KeInsertQueueDpc(&dpc, NULL, NULL));
+	KeFlushQueuedDpcs();
+	KUNIT_EXPECT_EQ(test, p.irqs_off, 1);
+	KUNIT_EXPECT_EQ(test, p.after, DISPATCH_LEVEL);
+	KUNIT_EXPECT_EQ(test, ntdpc_misuses(NTDPC_MISUSE_LOWER_IRQS_OFF),
+			refused + 1);
+}
+
 /* Interrupts off (a Linux caller's own local_irq_save) read as HIGH_LEVEL. */
 static void ntdpc_test_context_levels(struct kunit *test)
 {
@@ -590,6 +647,7 @@ static struct kunit_case ntdpc_irql_cases[] = {
 	KUNIT_CASE(ntdpc_test_lower_to_apc_runs_dpc),
 	KUNIT_CASE(ntdpc_test_dpc_held_until_lower),
 	KUNIT_CASE(ntdpc_test_irql_misuse),
+	KUNIT_CASE(ntdpc_test_release_under_irqsave),
 	KUNIT_CASE(ntdpc_test_context_levels),
 	KUNIT_CASE(ntdpc_test_spinlocks),
 	KUNIT_CASE(ntdpc_test_high_priority_lowering),

@@ -143,6 +143,7 @@ enum ntdpc_misuse {
 	NTDPC_MISUSE_RAISE_LOWER,	/* KeRaiseIrql to a lower level */
 	NTDPC_MISUSE_LOWER_HIGHER,	/* KeLowerIrql to a higher level */
 	NTDPC_MISUSE_LOWER_BELOW,	/* below the level the context has */
+	NTDPC_MISUSE_LOWER_IRQS_OFF,	/* below DISPATCH_LEVEL, irqs off by Linux */
 	NTDPC_MISUSE_BAD_IRQL,		/* call made at a forbidden IRQL */
 	NTDPC_MISUSE_ROUTINE_IRQL,	/* routine returned at another IRQL */
 	NTDPC_MISUSE_GENERIC_DONE,	/* generic call without Done */

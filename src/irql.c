@@ -136,6 +136,43 @@ void ntdpc_dispatch_exit(void)
 }
 
 /*
+ * The owner of a slot set aside: no task, so the slot is neither found by
+ * ntdpc_irql_slot_of() nor free to claim.
+ */
+#define NTDPC_IRQL_ASIDE	((struct task_struct *)ERR_PTR(-EBUSY))
+
+/*
+ * The DPCs a task runs on its way down are another context than the task's
+ * (a drain's, which starts at DISPATCH_LEVEL, as in softirq context): its
+ * IRQL slot is set aside meanwhile, so that their routines neither see nor
+ * change the task's level.  Sharing it, a routine's spin lock left the
+ * task at DISPATCH_LEVEL, the repair of a routine that returned raised
+ * freed the task's slot, and a routine's lowering below DISPATCH_LEVEL
+ * was taken for the task's.
+ */
+static struct ntdpc_irql_slot *ntdpc_irql_set_aside(void)
+{
+	struct ntdpc_irql_slot *s;
+
+	s = ntdpc_irql_slot_of(this_cpu_ptr(&ntdpc_irql), NTDPC_CTX_TASK);
+	if (s)
+		WRITE_ONCE(s->owner, NTDPC_IRQL_ASIDE);
+	return s;
+}
+
+/* After the drain: what its routines left claimed goes, the task's is back. */
+static void ntdpc_irql_take_back(struct ntdpc_irql_slot *aside)
+{
+	struct ntdpc_irql_slot *s;
+
+	while ((s = ntdpc_irql_slot_of(this_cpu_ptr(&ntdpc_irql),
+				       NTDPC_CTX_TASK)))
+		WRITE_ONCE(s->owner, NULL);
+	if (aside)
+		WRITE_ONCE(aside->owner, current);
+}
+
+/*
  * A task lowering its IRQL below DISPATCH_LEVEL runs the DPCs requested of
  * its CPU itself, before it leaves DISPATCH_LEVEL, as NT runs them on the
  * lowering thread.  The dispatch thread was woken for them, but it may not
@@ -148,9 +185,13 @@ void ntdpc_dispatch_exit(void)
 void ntdpc_dispatch_lower(void)
 {
 	struct ntdpc_cpu *c = this_cpu_ptr(&ntdpc_cpus);
+	struct ntdpc_irql_slot *s;
 
-	if (READ_ONCE(c->request_pending) && !READ_ONCE(c->draining))
+	if (READ_ONCE(c->request_pending) && !READ_ONCE(c->draining)) {
+		s = ntdpc_irql_set_aside();
 		ntdpc_retire_dpcs(c);
+		ntdpc_irql_take_back(s);
+	}
 	ntdpc_dispatch_exit();
 }
 
@@ -277,12 +318,29 @@ void ntdpc_lower_irql(KIRQL new, unsigned long caller)
 	struct ntdpc_irql_slot *s;
 	KIRQL floor;
 
+	s = ntdpc_irql_slot_of(raw_cpu_ptr(&ntdpc_irql), ctx);
+	if (unlikely(s && s->raised <= DISPATCH_LEVEL && cur > DISPATCH_LEVEL)) {
+		/*
+		 * Interrupts are off, and not by a raise of ours: a Linux
+		 * irqsave section entered after the raise (a spin lock
+		 * released out of order).  Only the raise is ours to undo,
+		 * not the interrupts the caller turned off, and not from
+		 * DISPATCH_LEVEL down: bottom halves cannot come on with
+		 * interrupts off.
+		 */
+		if (s->raised == DISPATCH_LEVEL && new < DISPATCH_LEVEL) {
+			ntdpc_report_misuse(NTDPC_MISUSE_LOWER_IRQS_OFF, caller,
+					    "KeLowerIrql to %u with interrupts disabled outside ntdpc: refused, IRQL stays %u",
+					    new, s->raised);
+			return;
+		}
+		cur = s->raised;
+	}
 	if (unlikely(new > cur)) {
 		ntdpc_report_misuse(NTDPC_MISUSE_LOWER_HIGHER, caller,
 				    "KeLowerIrql to %u from %u", new, cur);
 		return;
 	}
-	s = ntdpc_irql_slot_of(raw_cpu_ptr(&ntdpc_irql), ctx);
 	if (!s) {
 		if (new < cur)
 			ntdpc_report_misuse(NTDPC_MISUSE_LOWER_BELOW, caller,

@@ -71,6 +71,12 @@ expect genericrequeue-reported \
 	grep -q 'KeGenericCallDpc() handed.*caller .*\[ntdpc_hostile\]' /tmp/mode.log
 mode stacktimer
 results stacktimer
+mode apcdrain
+results apcdrain
+mode irqmix
+results irqmix
+expect irqmix-reported \
+	grep -q 'interrupts disabled outside ntdpc.*caller .*\[ntdpc_hostile\]' /tmp/mode.log
 
 # DPCs requeueing themselves on the last CPU while it goes offline and
 # back; checked when the module goes.

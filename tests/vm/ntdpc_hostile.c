@@ -35,12 +35,23 @@
  *                   KEVENT) on the stack, set, waited on, cancelled, at
  *                   several stack depths, from the loading task and a
  *                   kthread; debug objects must see no unannounced object
+ * mode=apcdrain     a task at APC_LEVEL, at SCHED_FIFO above the dispatch
+ *                   thread, whose DPCs run on its way down (PREEMPT_RT runs
+ *                   them in the task): routines that take a spin lock,
+ *                   return at HIGH_LEVEL, lower below DISPATCH_LEVEL must
+ *                   leave the task at APC_LEVEL and then PASSIVE_LEVEL,
+ *                   unpinned
+ * mode=irqmix       a KSPIN_LOCK released inside a Linux irqsave section
+ *                   taken after it (out of order), in a task and in a DPC:
+ *                   interrupts stay off; in the task the lowering below
+ *                   DISPATCH_LEVEL is refused, and done by a later one
  * mode=bhrace       a DPC queued from a timer_list callback and from a
  *                   local_bh_disable() section must not run inside them
  *                   (on PREEMPT_RT only reported: design.rst, PREEMPT_RT)
  */
 #include <linux/completion.h>
 #include <linux/delay.h>
+#include <linux/hrtimer.h>
 #include <linux/kthread.h>
 #include <linux/ktime.h>
 #include <linux/module.h>
@@ -52,6 +63,8 @@
 #include <linux/timer.h>
 #include <uapi/linux/sched/types.h>
 #include <ntdpc/ntddk.h>
+
+#include "compat.h"	/* ntdpc_hrtimer_setup(): probes/, not NT API */
 
 static char *mode = "fifo";
 module_param(mode, charp, 0444);
@@ -1070,6 +1083,221 @@ static int mode_genericrequeue(void)
 }
 
 /* ------------------------------------------------------------------ */
+/* mode=apcdrain                                                        */
+/* ------------------------------------------------------------------ */
+
+static KSPIN_LOCK apc_lock;
+static KDPC apc_dpc;
+static KIRQL apc_seen, apc_after;
+static atomic_t apc_runs;
+
+static VOID ApcLockRoutine(PKDPC Dpc, PVOID Ctx, PVOID A1, PVOID A2)
+{
+	KLOCK_QUEUE_HANDLE h;
+	KIRQL old;
+
+	apc_seen = KeGetCurrentIrql();
+	KeAcquireSpinLock(&apc_lock, &old);
+	KeReleaseSpinLock(&apc_lock, old);
+	KeAcquireInStackQueuedSpinLock(&apc_lock, &h);
+	KeReleaseInStackQueuedSpinLock(&h);
+	apc_after = KeGetCurrentIrql();
+	atomic_inc(&apc_runs);
+}
+
+static VOID ApcLeftHighRoutine(PKDPC Dpc, PVOID Ctx, PVOID A1, PVOID A2)
+{
+	KIRQL old;
+
+	apc_seen = KeGetCurrentIrql();
+	KeRaiseIrql(HIGH_LEVEL, &old);		/* never lowered: misuse */
+	apc_after = KeGetCurrentIrql();
+	atomic_inc(&apc_runs);
+}
+
+static VOID ApcLowersRoutine(PKDPC Dpc, PVOID Ctx, PVOID A1, PVOID A2)
+{
+	apc_seen = KeGetCurrentIrql();
+	KeLowerIrql(PASSIVE_LEVEL);		/* below its own: misuse */
+	apc_after = KeGetCurrentIrql();
+	atomic_inc(&apc_runs);
+}
+
+static const struct {
+	const char *name;
+	PKDEFERRED_ROUTINE routine;
+	KIRQL after;	/* what the routine must see last */
+} apc_routines[] = {
+	{ "spinlock", ApcLockRoutine, DISPATCH_LEVEL },
+	{ "lefthigh", ApcLeftHighRoutine, HIGH_LEVEL },
+	{ "lowers", ApcLowersRoutine, DISPATCH_LEVEL },
+};
+
+#ifdef CONFIG_PREEMPT_RT
+static int apc_pinned(void)
+{
+	return current->migration_disabled;
+}
+#else
+static int apc_pinned(void)
+{
+	return 0;
+}
+#endif
+
+/*
+ * One routine, queued at APC_LEVEL (@raised false) or at DISPATCH_LEVEL
+ * raised from APC_LEVEL: the caller must find APC_LEVEL after the DPC ran,
+ * then PASSIVE_LEVEL, preemptible and not pinned.  NULL if all held.
+ */
+static const char *apc_one(unsigned int r, bool raised)
+{
+	KIRQL old, apc, at_apc, at_passive;
+
+	KeInitializeDpc(&apc_dpc, apc_routines[r].routine, NULL);
+	atomic_set(&apc_runs, 0);
+	apc_seen = 0xff;
+	apc_after = 0xff;
+	KeRaiseIrql(APC_LEVEL, &old);
+	if (raised) {
+		KeRaiseIrql(DISPATCH_LEVEL, &apc);
+		KeInsertQueueDpc(&apc_dpc, NULL, NULL);
+		KeLowerIrql(apc);
+	} else {
+		KeInsertQueueDpc(&apc_dpc, NULL, NULL);
+	}
+	at_apc = KeGetCurrentIrql();
+	KeLowerIrql(old);
+	at_passive = KeGetCurrentIrql();
+	KeFlushQueuedDpcs();
+	hostile_info("apcdrain %s %s: routine saw %u then %u, caller %u then %u, pinned %d, runs %d",
+		     apc_routines[r].name, raised ? "raised" : "at-apc", apc_seen,
+		     apc_after, at_apc, at_passive, apc_pinned(),
+		     atomic_read(&apc_runs));
+	if (atomic_read(&apc_runs) != 1)
+		return "the DPC did not run once";
+	if (apc_seen != DISPATCH_LEVEL || apc_after != apc_routines[r].after)
+		return "the routine saw the wrong IRQL";
+	if (at_apc != APC_LEVEL || at_passive != PASSIVE_LEVEL)
+		return "the caller's IRQL changed under it";
+	if (in_softirq() || !preemptible() || apc_pinned())
+		return "the caller was left with bottom halves off, preemption off or pinned";
+	return NULL;
+}
+
+struct apc_job {
+	const char *what;
+	struct completion done;
+};
+
+static int apc_thread(void *arg)
+{
+	struct apc_job *j = arg;
+	unsigned int r;
+
+	/* Above the dispatch thread (49): it cannot run the DPCs for us. */
+	sched_set_fifo(current);
+	for (r = 0; r < ARRAY_SIZE(apc_routines) && !j->what; r++) {
+		j->what = apc_one(r, false);
+		if (!j->what)
+			j->what = apc_one(r, true);
+	}
+	complete(&j->done);
+	return 0;
+}
+
+static int mode_apcdrain(void)
+{
+	struct apc_job job = { };
+	struct task_struct *t;
+
+	KeInitializeSpinLock(&apc_lock);
+	init_completion(&job.done);
+	t = kthread_create(apc_thread, &job, "hostile_apc");
+	if (IS_ERR(t))
+		return PTR_ERR(t);
+	get_task_struct(t);
+	wake_up_process(t);
+	wait_for_completion(&job.done);
+	kthread_stop(t);
+	put_task_struct(t);
+	if (job.what)
+		hostile_fail_info("apcdrain", "%s", job.what);
+	else
+		hostile_pass_info("apcdrain", "");
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* mode=irqmix                                                          */
+/* ------------------------------------------------------------------ */
+
+/* A Linux lock an interrupt handler takes too. */
+static DEFINE_RAW_SPINLOCK(mix_linux_lock);
+static struct hrtimer mix_hrtimer;
+static atomic_t mix_hrtimer_runs;
+static KSPIN_LOCK mix_lock;
+static KDPC mix_dpc;
+static int mix_dpc_irqs_off = -1;
+
+static enum hrtimer_restart mix_hrtimer_fn(struct hrtimer *t)
+{
+	raw_spin_lock(&mix_linux_lock);
+	atomic_inc(&mix_hrtimer_runs);
+	raw_spin_unlock(&mix_linux_lock);
+	return HRTIMER_NORESTART;
+}
+
+static VOID MixRoutine(PKDPC Dpc, PVOID Ctx, PVOID A1, PVOID A2)
+{
+	unsigned long flags;
+	KIRQL old;
+
+	KeAcquireSpinLock(&mix_lock, &old);
+	raw_spin_lock_irqsave(&mix_linux_lock, flags);
+	KeReleaseSpinLock(&mix_lock, old);	/* out of order */
+	mix_dpc_irqs_off = irqs_disabled();
+	raw_spin_unlock_irqrestore(&mix_linux_lock, flags);
+}
+
+static int mode_irqmix(void)
+{
+	bool irqs_off, refused, lowered;
+	unsigned long flags;
+	KIRQL old;
+
+	KeInitializeSpinLock(&mix_lock);
+	/* The lock is an interrupt handler's too, as lockdep learns here. */
+	ntdpc_hrtimer_setup(&mix_hrtimer, mix_hrtimer_fn, CLOCK_MONOTONIC,
+			    HRTIMER_MODE_REL_HARD);
+	hrtimer_start(&mix_hrtimer, ns_to_ktime(1000), HRTIMER_MODE_REL_HARD);
+	msleep(20);
+	hrtimer_cancel(&mix_hrtimer);
+
+	KeAcquireSpinLock(&mix_lock, &old);
+	raw_spin_lock_irqsave(&mix_linux_lock, flags);
+	KeReleaseSpinLock(&mix_lock, old);	/* out of order */
+	irqs_off = irqs_disabled();
+	raw_spin_unlock_irqrestore(&mix_linux_lock, flags);
+	refused = KeGetCurrentIrql() == DISPATCH_LEVEL;
+	KeLowerIrql(old);			/* the lowering, done now */
+	lowered = KeGetCurrentIrql() == PASSIVE_LEVEL && !in_softirq();
+
+	KeInitializeDpc(&mix_dpc, MixRoutine, NULL);
+	KeInsertQueueDpc(&mix_dpc, NULL, NULL);
+	KeFlushQueuedDpcs();
+	hostile_info("irqmix: handler ran %d times; task: interrupts off %d, refused %d, lowered after %d; DPC: interrupts off %d",
+		     atomic_read(&mix_hrtimer_runs), irqs_off, refused,
+		     lowered, mix_dpc_irqs_off);
+	if (irqs_off && refused && lowered && mix_dpc_irqs_off == 1)
+		hostile_pass_info("irqmix", "");
+	else
+		hostile_fail_info("irqmix",
+				  "interrupts the caller turned off were turned on, or the IRQL was lost");
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
 /* mode=stacktimer                                                      */
 /* ------------------------------------------------------------------ */
 
@@ -1211,6 +1439,10 @@ static int __init hostile_init(void)
 		return mode_genericrequeue();
 	if (!strcmp(mode, "stacktimer"))
 		return mode_stacktimer();
+	if (!strcmp(mode, "apcdrain"))
+		return mode_apcdrain();
+	if (!strcmp(mode, "irqmix"))
+		return mode_irqmix();
 	return -EINVAL;
 }
 
