@@ -144,7 +144,7 @@ grep -h '^kunit: set aside' "$scan" >&2 || true
 splats='BUG:|WARNING:|INFO: possible|INFO: inconsistent|possible circular locking|'
 splats+='possible recursive locking|inconsistent lock state|KASAN|KCSAN: |'
 splats+='sleeping function called from invalid context|scheduling while atomic|'
-splats+='Kernel panic|Oops|general protection fault|stack-protector'
+splats+='Kernel panic|Oops|general protection fault|stack-protector|ODEBUG'
 if grep -En "$splats" "$scan" | grep -v 'kunit:' > "$out/kunit-$config.splats"; then
 	echo "kunit: $config: kernel splats (see $log):" >&2
 	head -n 40 "$out/kunit-$config.splats" >&2
