@@ -176,9 +176,9 @@ static void ntdpc_test_irql_misuse(struct kunit *test)
 /*
  * A KSPIN_LOCK released inside a Linux irqsave section taken after it: the
  * release must not turn on the interrupts the caller turned off.  In a task
- * the lowering below DISPATCH_LEVEL is refused (bottom halves cannot come
- * on with interrupts off) and a later one does it; in a DPC routine the
- * release has nothing to lower.
+ * the lowering below DISPATCH_LEVEL is done with them off (refused on
+ * PREEMPT_RT, and done by a later one); in a DPC routine the release has
+ * nothing to lower.
  */
 struct ntdpc_irqsave_probe {
 	KSPIN_LOCK lock;
@@ -208,18 +208,33 @@ static void ntdpc_test_release_under_irqsave(struct kunit *test)
 	KDPC dpc;
 	KIRQL old;
 
+	KIRQL high;
+	int i;
+
 	KeInitializeSpinLock(&p.lock);
-	KeAcquireSpinLock(&p.lock, &old);
-	local_irq_save(flags);
-	KeReleaseSpinLock(&p.lock, old);
-	KUNIT_EXPECT_TRUE(test, irqs_disabled());
-	local_irq_restore(flags);
-	KUNIT_EXPECT_EQ(test, ntdpc_misuses(NTDPC_MISUSE_LOWER_IRQS_OFF),
-			refused + 1);
-	KUNIT_EXPECT_EQ(test, KeGetCurrentIrql(), DISPATCH_LEVEL);
-	KeLowerIrql(old);
-	KUNIT_EXPECT_EQ(test, KeGetCurrentIrql(), PASSIVE_LEVEL);
-	KUNIT_EXPECT_FALSE(test, in_softirq());
+	for (i = 0; i < 2; i++) {
+		KeAcquireSpinLock(&p.lock, &old);
+		local_irq_save(flags);
+		if (i) {
+			/* A raise and lowering over them: nothing recorded. */
+			KeRaiseIrql(HIGH_LEVEL, &high);
+			KeLowerIrql(high);
+		}
+		KeReleaseSpinLock(&p.lock, old);
+		KUNIT_EXPECT_TRUE(test, irqs_disabled());
+		local_irq_restore(flags);
+		KUNIT_EXPECT_EQ(test,
+				ntdpc_misuses(NTDPC_MISUSE_LOWER_IRQS_OFF),
+				refused + i + 1);
+		/* PREEMPT_RT refuses it, and the next lowering does it. */
+		if (IS_ENABLED(CONFIG_PREEMPT_RT)) {
+			KUNIT_EXPECT_EQ(test, KeGetCurrentIrql(),
+					DISPATCH_LEVEL);
+			KeLowerIrql(old);
+		}
+		KUNIT_EXPECT_EQ(test, KeGetCurrentIrql(), PASSIVE_LEVEL);
+		KUNIT_EXPECT_FALSE(test, in_softirq());
+	}
 
 	KeInitializeDpc(&dpc, ntdpc_irqsave_fn, &p);
 	KUNIT_EXPECT_TRUE(test, KeInsertQueueDpc(&dpc, NULL, NULL));
@@ -227,7 +242,7 @@ static void ntdpc_test_release_under_irqsave(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, p.irqs_off, 1);
 	KUNIT_EXPECT_EQ(test, p.after, DISPATCH_LEVEL);
 	KUNIT_EXPECT_EQ(test, ntdpc_misuses(NTDPC_MISUSE_LOWER_IRQS_OFF),
-			refused + 1);
+			refused + 2);
 }
 
 /* Interrupts off (a Linux caller's own local_irq_save) read as HIGH_LEVEL. */

@@ -473,6 +473,16 @@ static inline void ntdpc_dispatch_run_requested(void)
 }
 #endif
 
+/* Bottom halves on again with interrupts off: no softirq runs here. */
+static inline void ntdpc_dispatch_exit_irqs_off(void)
+{
+#ifndef CONFIG_PREEMPT_RT
+	_local_bh_enable();
+#endif
+}
+
+void ntdpc_irql_repair_passive(unsigned long caller);
+
 KIRQL ntdpc_raise_irql(KIRQL new, unsigned long caller);
 void ntdpc_lower_irql(KIRQL new, unsigned long caller);
 void ntdpc_irql_reset_context(void);

@@ -287,10 +287,18 @@ KIRQL ntdpc_raise_irql(KIRQL new, unsigned long caller)
 	}
 	if (new == PASSIVE_LEVEL)
 		return cur;
+	q = raw_cpu_ptr(&ntdpc_irql);
+	s = ntdpc_irql_slot_of(q, ctx);
+	/*
+	 * Interrupts off by Linux over a raise of ours to DISPATCH_LEVEL or
+	 * below: they are not ours, so neither is a raise over them, which
+	 * changes nothing (its lowering finds the slot as it was).
+	 */
+	if (unlikely(s && s->raised <= DISPATCH_LEVEL && cur > DISPATCH_LEVEL))
+		return cur;
 	ntdpc_irql_up(cur, new);
 	/* Pinned to this CPU from here: its slot is ours. */
 	q = this_cpu_ptr(&ntdpc_irql);
-	s = ntdpc_irql_slot_of(q, ctx);
 	if (!s) {
 		s = ntdpc_irql_claim(q, ctx, cur);
 		if (unlikely(!s)) {
@@ -304,6 +312,52 @@ KIRQL ntdpc_raise_irql(KIRQL new, unsigned long caller)
 	}
 	s->raised = new;
 	return cur;
+}
+
+/*
+ * From DISPATCH_LEVEL to @new below it while Linux has interrupts off (a
+ * spin lock released inside an irqsave section taken after it).  Bottom
+ * halves cannot come on the usual way with interrupts off: elsewhere than
+ * on PREEMPT_RT they come on without running the pending softirqs, and the
+ * DPCs wait for the CPU's next interrupt; the interrupts stay as the caller
+ * has them.  On PREEMPT_RT the dispatch lock and bottom halves can only be
+ * let go with interrupts on: the lowering is refused, and a later one
+ * does it.
+ */
+static void ntdpc_lower_irqs_off(struct ntdpc_irql_slot *s, KIRQL new,
+				 unsigned long caller)
+{
+	if (IS_ENABLED(CONFIG_PREEMPT_RT)) {
+		ntdpc_report_misuse(NTDPC_MISUSE_LOWER_IRQS_OFF, caller,
+				    "KeLowerIrql to %u with interrupts disabled outside ntdpc: refused, IRQL stays %u",
+				    new, DISPATCH_LEVEL);
+		return;
+	}
+	ntdpc_report_misuse(NTDPC_MISUSE_LOWER_IRQS_OFF, caller,
+			    "KeLowerIrql to %u with interrupts disabled outside ntdpc: they stay off, DPCs run at the next interrupt",
+			    new);
+	if (new == s->floor)
+		WRITE_ONCE(s->owner, NULL);
+	else
+		s->raised = new;
+	if (new == APC_LEVEL)
+		ntdpc_apc_enter();
+	ntdpc_dispatch_exit_irqs_off();
+}
+
+/*
+ * A thread's routine (threaded DPC, work item) returned above
+ * PASSIVE_LEVEL: back to it, with the interrupts it left off on, before
+ * the lowering, which would otherwise keep them as they are.
+ */
+void ntdpc_irql_repair_passive(unsigned long caller)
+{
+	struct ntdpc_irql_slot *s;
+
+	s = ntdpc_irql_slot_of(raw_cpu_ptr(&ntdpc_irql), NTDPC_CTX_TASK);
+	if (irqs_disabled() && (!s || s->raised <= DISPATCH_LEVEL))
+		local_irq_enable();
+	ntdpc_lower_irql(PASSIVE_LEVEL, caller);
 }
 
 /**
@@ -324,17 +378,18 @@ void ntdpc_lower_irql(KIRQL new, unsigned long caller)
 		 * Interrupts are off, and not by a raise of ours: a Linux
 		 * irqsave section entered after the raise (a spin lock
 		 * released out of order).  Only the raise is ours to undo,
-		 * not the interrupts the caller turned off, and not from
-		 * DISPATCH_LEVEL down: bottom halves cannot come on with
-		 * interrupts off.
+		 * not the interrupts the caller turned off.  A lowering to
+		 * above the raise is the match of a raise made over them,
+		 * which recorded nothing.
 		 */
-		if (s->raised == DISPATCH_LEVEL && new < DISPATCH_LEVEL) {
-			ntdpc_report_misuse(NTDPC_MISUSE_LOWER_IRQS_OFF, caller,
-					    "KeLowerIrql to %u with interrupts disabled outside ntdpc: refused, IRQL stays %u",
-					    new, s->raised);
+		if (new > s->raised)
+			return;
+		cur = s->raised;
+		if (cur == DISPATCH_LEVEL && new < DISPATCH_LEVEL &&
+		    new >= s->floor) {
+			ntdpc_lower_irqs_off(s, new, caller);
 			return;
 		}
-		cur = s->raised;
 	}
 	if (unlikely(new > cur)) {
 		ntdpc_report_misuse(NTDPC_MISUSE_LOWER_HIGHER, caller,

@@ -61,7 +61,7 @@ static void ntdpc_thread_check_irql(PKDEFERRED_ROUTINE routine)
 	ntdpc_report_misuse(NTDPC_MISUSE_ROUTINE_IRQL, (unsigned long)routine,
 			    "threaded DPC routine returned at IRQL %u, not PASSIVE_LEVEL",
 			    irql);
-	ntdpc_lower_irql(PASSIVE_LEVEL, (unsigned long)routine);
+	ntdpc_irql_repair_passive((unsigned long)routine);
 }
 
 /*

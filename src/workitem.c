@@ -76,7 +76,7 @@ static void ntdpc_workitem_fn(struct work_struct *work)
 	if (unlikely(irql != PASSIVE_LEVEL)) {
 		ntdpc_report_misuse(NTDPC_MISUSE_ROUTINE_IRQL, (unsigned long)fn,
 				    "work item routine returned at IRQL %u", irql);
-		ntdpc_lower_irql(PASSIVE_LEVEL, (unsigned long)fn);
+		ntdpc_irql_repair_passive((unsigned long)fn);
 	}
 	atomic_dec((atomic_t *)&dev->ReferenceCount);
 }

@@ -44,7 +44,8 @@
  * mode=irqmix       a KSPIN_LOCK released inside a Linux irqsave section
  *                   taken after it (out of order), in a task and in a DPC:
  *                   interrupts stay off; in the task the lowering below
- *                   DISPATCH_LEVEL is refused, and done by a later one
+ *                   DISPATCH_LEVEL is done with them off (on PREEMPT_RT
+ *                   refused, and done by a later one)
  * mode=bhrace       a DPC queued from a timer_list callback and from a
  *                   local_bh_disable() section must not run inside them
  *                   (on PREEMPT_RT only reported: design.rst, PREEMPT_RT)
@@ -1082,6 +1083,27 @@ static int mode_genericrequeue(void)
 	return 0;
 }
 
+/*
+ * Run @fn(@arg) in a kthread of its own and wait until it has completed
+ * @done: the thread ends on its own, held so that kthread_stop() reaps it.
+ */
+static int run_in_thread(int (*fn)(void *), void *arg,
+			 struct completion *done, const char *name)
+{
+	struct task_struct *t;
+
+	init_completion(done);
+	t = kthread_create(fn, arg, "%s", name);
+	if (IS_ERR(t))
+		return PTR_ERR(t);
+	get_task_struct(t);
+	wake_up_process(t);
+	wait_for_completion(done);
+	kthread_stop(t);
+	put_task_struct(t);
+	return 0;
+}
+
 /* ------------------------------------------------------------------ */
 /* mode=apcdrain                                                        */
 /* ------------------------------------------------------------------ */
@@ -1209,18 +1231,12 @@ static int apc_thread(void *arg)
 static int mode_apcdrain(void)
 {
 	struct apc_job job = { };
-	struct task_struct *t;
+	int ret;
 
 	KeInitializeSpinLock(&apc_lock);
-	init_completion(&job.done);
-	t = kthread_create(apc_thread, &job, "hostile_apc");
-	if (IS_ERR(t))
-		return PTR_ERR(t);
-	get_task_struct(t);
-	wake_up_process(t);
-	wait_for_completion(&job.done);
-	kthread_stop(t);
-	put_task_struct(t);
+	ret = run_in_thread(apc_thread, &job, &job.done, "hostile_apc");
+	if (ret)
+		return ret;
 	if (job.what)
 		hostile_fail_info("apcdrain", "%s", job.what);
 	else
@@ -1262,7 +1278,7 @@ static VOID MixRoutine(PKDPC Dpc, PVOID Ctx, PVOID A1, PVOID A2)
 
 static int mode_irqmix(void)
 {
-	bool irqs_off, refused, lowered;
+	bool irqs_off, level_after, lowered;
 	unsigned long flags;
 	KIRQL old;
 
@@ -1279,17 +1295,19 @@ static int mode_irqmix(void)
 	KeReleaseSpinLock(&mix_lock, old);	/* out of order */
 	irqs_off = irqs_disabled();
 	raw_spin_unlock_irqrestore(&mix_linux_lock, flags);
-	refused = KeGetCurrentIrql() == DISPATCH_LEVEL;
-	KeLowerIrql(old);			/* the lowering, done now */
+	/* Lowered with interrupts off; on PREEMPT_RT refused instead. */
+	level_after = KeGetCurrentIrql() ==
+		  (IS_ENABLED(CONFIG_PREEMPT_RT) ? DISPATCH_LEVEL : PASSIVE_LEVEL);
+	KeLowerIrql(old);			/* RT: the lowering, done now */
 	lowered = KeGetCurrentIrql() == PASSIVE_LEVEL && !in_softirq();
 
 	KeInitializeDpc(&mix_dpc, MixRoutine, NULL);
 	KeInsertQueueDpc(&mix_dpc, NULL, NULL);
 	KeFlushQueuedDpcs();
-	hostile_info("irqmix: handler ran %d times; task: interrupts off %d, refused %d, lowered after %d; DPC: interrupts off %d",
-		     atomic_read(&mix_hrtimer_runs), irqs_off, refused,
+	hostile_info("irqmix: handler ran %d times; task: interrupts off %d, IRQL as it should be %d, lowered after %d; DPC: interrupts off %d",
+		     atomic_read(&mix_hrtimer_runs), irqs_off, level_after,
 		     lowered, mix_dpc_irqs_off);
-	if (irqs_off && refused && lowered && mix_dpc_irqs_off == 1)
+	if (irqs_off && level_after && lowered && mix_dpc_irqs_off == 1)
 		hostile_pass_info("irqmix", "");
 	else
 		hostile_fail_info("irqmix",
@@ -1384,21 +1402,15 @@ static int stack_thread(void *arg)
 static int mode_stacktimer(void)
 {
 	struct stack_result mine = {}, theirs = {};
-	struct task_struct *t;
 	unsigned int i;
+	int ret;
 
 	for (i = 0; i < 5; i++)
 		stack_wait(&mine, 3);
-	init_completion(&theirs.done);
-	t = kthread_create(stack_thread, &theirs, "hostile_stack");
-	if (IS_ERR(t))
-		return PTR_ERR(t);
-	/* Held: the thread ends on its own, and kthread_stop() reaps it. */
-	get_task_struct(t);
-	wake_up_process(t);
-	wait_for_completion(&theirs.done);
-	kthread_stop(t);
-	put_task_struct(t);
+	ret = run_in_thread(stack_thread, &theirs, &theirs.done,
+			    "hostile_stack");
+	if (ret)
+		return ret;
 	hostile_info("stacktimer: waits %u+%u, timer DPCs %u+%u, cancels %u+%u",
 		     mine.waits, theirs.waits, mine.dpcs, theirs.dpcs,
 		     mine.cancels, theirs.cancels);
