@@ -358,6 +358,9 @@ void ntdpc_irql_repair_passive(unsigned long caller)
 	if (irqs_disabled() && (!s || s->raised <= DISPATCH_LEVEL))
 		local_irq_enable();
 	ntdpc_lower_irql(PASSIVE_LEVEL, caller);
+	/* A raise made with them off started above DISPATCH_LEVEL: not ours. */
+	if (irqs_disabled())
+		local_irq_enable();
 }
 
 /**
@@ -382,7 +385,7 @@ void ntdpc_lower_irql(KIRQL new, unsigned long caller)
 		 * above the raise is the match of a raise made over them,
 		 * which recorded nothing.
 		 */
-		if (new > s->raised)
+		if (new > s->raised && new <= HIGH_LEVEL)
 			return;
 		cur = s->raised;
 		if (cur == DISPATCH_LEVEL && new < DISPATCH_LEVEL &&
