@@ -69,6 +69,16 @@ static KIRQL ntdpc_current_irql(unsigned int ctx)
 }
 
 /*
+ * The context reads above DISPATCH_LEVEL (@cur) only because Linux turned
+ * interrupts off after a raise of ours (slot @s) to DISPATCH_LEVEL or
+ * below: an irqsave section ntdpc may neither undo nor build on.
+ */
+static bool ntdpc_irqs_off_by_linux(struct ntdpc_irql_slot *s, KIRQL cur)
+{
+	return s && s->raised <= DISPATCH_LEVEL && cur > DISPATCH_LEVEL;
+}
+
+/*
  * A free slot of this CPU for the current task's context, which was at
  * @floor: preemption is off while it is taken, against the other tasks of
  * this CPU (on PREEMPT_RT a task at DISPATCH_LEVEL can be preempted).
@@ -294,7 +304,7 @@ KIRQL ntdpc_raise_irql(KIRQL new, unsigned long caller)
 	 * below: they are not ours, so neither is a raise over them, which
 	 * changes nothing (its lowering finds the slot as it was).
 	 */
-	if (unlikely(s && s->raised <= DISPATCH_LEVEL && cur > DISPATCH_LEVEL))
+	if (unlikely(ntdpc_irqs_off_by_linux(s, cur)))
 		return cur;
 	ntdpc_irql_up(cur, new);
 	/* Pinned to this CPU from here: its slot is ours. */
@@ -376,7 +386,7 @@ void ntdpc_lower_irql(KIRQL new, unsigned long caller)
 	KIRQL floor;
 
 	s = ntdpc_irql_slot_of(raw_cpu_ptr(&ntdpc_irql), ctx);
-	if (unlikely(s && s->raised <= DISPATCH_LEVEL && cur > DISPATCH_LEVEL)) {
+	if (unlikely(ntdpc_irqs_off_by_linux(s, cur))) {
 		/*
 		 * Interrupts are off, and not by a raise of ours: a Linux
 		 * irqsave section entered after the raise (a spin lock
